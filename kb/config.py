@@ -1,0 +1,73 @@
+"""All configuration, in one typed place, read once.
+
+Every setting can be given as an environment variable with the prefix
+`ALLIANCE_` (for example `ALLIANCE_BASE_IRI`, `ALLIANCE_QUERY_TIMEOUT_S`) or in
+a `.env` file. Command-line options override them (see `kb.cli`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The base IRI the records in `data/` are written with. When the configured
+#: base differs, `kb.load` rewrites IRIs from this one to the configured one.
+CANONICAL_BASE_IRI = "https://w3id.org/roma-alliance/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ALLIANCE_", env_file=".env", extra="ignore")
+
+    # Identifiers
+    base_iri: str = Field(CANONICAL_BASE_IRI, description="Base of every IRI the KB mints")
+
+    # Inputs
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    vocabularies_dir: Path = PROJECT_ROOT / "ontology" / "vocabularies"
+    shapes_dir: Path = PROJECT_ROOT / "shapes"
+    data_dir: Path = PROJECT_ROOT / "data"
+    queries_dir: Path = PROJECT_ROOT / "queries"
+
+    # Server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field("", description="Public base URL of the server, if not host:port")
+    strict: bool = Field(False, description="Refuse to serve data with SHACL violations")
+
+    # Store: embedded Oxigraph (in memory, or on disk at store_location) or external endpoint
+    store_location: Path | None = None
+    store_url: str | None = Field(None, description="URL of an external SPARQL 1.1 endpoint")
+    store_update_url: str | None = None
+    store_graph_store_url: str | None = None
+
+    # SPARQL endpoint safety
+    query_timeout_s: float = 30.0
+    max_result_rows: int = 100_000
+    max_query_length: int = 20_000
+    max_body_bytes: int = 1_000_000
+    federation_enabled: bool = False
+    service_allowlist: list[str] = Field(default_factory=list)
+
+    # Open-data dumps
+    dumps_dir: Path = PROJECT_ROOT / "var" / "dumps"
+
+    @property
+    def ontology_ns(self) -> str:
+        return f"{self.base_iri}ontology#"
+
+    def record_iri(self, kind: str, slug: str) -> str:
+        return f"{self.base_iri}id/{kind}/{slug}"
+
+    def graph_iri(self, name: str) -> str:
+        return f"{self.base_iri}graph/{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()
