@@ -25,7 +25,9 @@ log = logging.getLogger("kb.server")
 def open_knowledge_base(settings: Settings, data_dir: Path | None = None) -> KnowledgeBase:
     """Files → graphs → store, with the start-up validation summary logged."""
     dataset = load_dataset(settings, [data_dir] if data_dir else None)
-    store = EmbeddedStore(dataset.quads, str(settings.store_location) if settings.store_location else None)
+    store = EmbeddedStore(
+        dataset.quads, str(settings.store_location) if settings.store_location else None
+    )
     log.info("loaded %d quads from %d files", len(dataset.quads), len(dataset.sources))
     return KnowledgeBase(settings=settings, dataset=dataset, store=store)
 
@@ -38,8 +40,13 @@ def create_app(settings: Settings | None = None, data_dir: Path | None = None) -
         app.state.kb = open_knowledge_base(settings, data_dir)
         yield
 
-    app = FastAPI(title="Roma Inclusion Alliance knowledge base", lifespan=lifespan,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="Roma Inclusion Alliance knowledge base",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
     errors.install_error_handlers(app)
 
     @app.get("/health")

@@ -31,8 +31,9 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
 class InputError(Exception):
     """Input that cannot be read or parsed, located as `path:line:col: message`."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, path: Path | str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
         self.path = str(path)
         self.message = message
         self.line = line
@@ -70,8 +71,11 @@ class LoadedDataset:
 
     def quads_in(self, role: str) -> Iterator[ox.Quad]:
         graphs = {s.graph for s in self.sources if s.role == role}
-        return (q for q in self.quads if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value in graphs)
+        return (
+            q
+            for q in self.quads
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs
+        )
 
 
 def data_files(directory: Path) -> list[Path]:
@@ -79,12 +83,18 @@ def data_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in RDF_FORMATS)
 
 
-def discover_sources(settings: Settings, data_paths: Iterable[Path] | None = None) -> list[SourceFile]:
+def discover_sources(
+    settings: Settings, data_paths: Iterable[Path] | None = None
+) -> list[SourceFile]:
     """The ontology, the vocabularies and the data files (or the given paths instead of data/)."""
-    sources = [SourceFile(p, settings.graph_iri("ontology"), "ontology")
-               for p in data_files(settings.ontology_dir)]
-    sources += [SourceFile(p, settings.graph_iri("vocabularies"), "vocabularies")
-                for p in data_files(settings.vocabularies_dir)]
+    sources = [
+        SourceFile(p, settings.graph_iri("ontology"), "ontology")
+        for p in data_files(settings.ontology_dir)
+    ]
+    sources += [
+        SourceFile(p, settings.graph_iri("vocabularies"), "vocabularies")
+        for p in data_files(settings.vocabularies_dir)
+    ]
     paths: list[Path] = []
     for given in data_paths if data_paths is not None else [settings.data_dir]:
         given = Path(given)
@@ -102,16 +112,22 @@ def parse_file(path: Path, graph: str, base_iri: str = CANONICAL_BASE_IRI) -> li
     """Parse one file into quads of `graph`, rewriting the canonical base to `base_iri`."""
     fmt = RDF_FORMATS.get(path.suffix)
     if fmt is None:
-        raise InputError(path, f"unknown RDF file type {path.suffix!r} "
-                               f"(expected one of {', '.join(RDF_FORMATS)})")
+        raise InputError(
+            path,
+            f"unknown RDF file type {path.suffix!r} (expected one of {', '.join(RDF_FORMATS)})",
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from exc
     graph_node = ox.NamedNode(graph)
     try:
-        triples = ox.parse(data, format=fmt, base_iri=path.resolve().as_uri(),
-                           without_named_graphs=fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS))
+        triples = ox.parse(
+            data,
+            format=fmt,
+            base_iri=path.resolve().as_uri(),
+            without_named_graphs=fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS),
+        )
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph_node) for t in triples]
     except SyntaxError as exc:
         raise InputError(path, _parser_message(exc), exc.lineno, exc.offset) from exc
@@ -123,7 +139,11 @@ def parse_file(path: Path, graph: str, base_iri: str = CANONICAL_BASE_IRI) -> li
 def _parser_message(exc: SyntaxError) -> str:
     message = str(exc.msg) if exc.msg else str(exc)
     # Oxigraph says "Parser error between line 3 column 11 and line 4 column 1: why"
-    return message.split(": ", 1)[1] if message.startswith("Parser error") and ": " in message else message
+    return (
+        message.split(": ", 1)[1]
+        if message.startswith("Parser error") and ": " in message
+        else message
+    )
 
 
 def rebase_quad(quad: ox.Quad, base_iri: str) -> ox.Quad:
@@ -131,10 +151,12 @@ def rebase_quad(quad: ox.Quad, base_iri: str) -> ox.Quad:
 
     def move(term):  # type: ignore[no-untyped-def]
         if isinstance(term, ox.NamedNode) and term.value.startswith(CANONICAL_BASE_IRI):
-            return ox.NamedNode(base_iri + term.value[len(CANONICAL_BASE_IRI):])
+            return ox.NamedNode(base_iri + term.value[len(CANONICAL_BASE_IRI) :])
         return term
 
-    return ox.Quad(move(quad.subject), move(quad.predicate), move(quad.object), move(quad.graph_name))
+    return ox.Quad(
+        move(quad.subject), move(quad.predicate), move(quad.object), move(quad.graph_name)
+    )
 
 
 def load_dataset(settings: Settings, data_paths: Iterable[Path] | None = None) -> LoadedDataset:

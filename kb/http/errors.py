@@ -19,12 +19,19 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "application/json" not in accept.split("text/html")[0]
 
 
-def error_response(request: Request, status: int, error: str, detail: str = "",
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    error: str,
+    detail: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response:
     if wants_html(request):
-        body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(error)}"
-                f"</title><main><h1>{status} {html.escape(error)}</h1>"
-                f"<p>{html.escape(detail)}</p><p><a href=\"/\">Home</a></p></main></html>")
+        body = (
+            f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(error)}"
+            f"</title><main><h1>{status} {html.escape(error)}</h1>"
+            f'<p>{html.escape(detail)}</p><p><a href="/">Home</a></p></main></html>'
+        )
         return HTMLResponse(body, status_code=status, headers=headers)
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
@@ -32,19 +39,36 @@ def error_response(request: Request, status: int, error: str, detail: str = "",
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        titles = {404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-                  413: "Payload Too Large", 414: "URI Too Long", 400: "Bad Request"}
+        titles = {
+            404: "Not Found",
+            405: "Method Not Allowed",
+            406: "Not Acceptable",
+            413: "Payload Too Large",
+            414: "URI Too Long",
+            400: "Bad Request",
+        }
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return error_response(request, exc.status_code, titles.get(exc.status_code, "Error"),
-                              detail, dict(exc.headers or {}))
+        return error_response(
+            request,
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            detail,
+            dict(exc.headers or {}),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         return error_response(request, 400, "Bad Request", detail)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "Internal Server Error",
-                              "The server could not answer this request; the error is logged.")
+        return error_response(
+            request,
+            500,
+            "Internal Server Error",
+            "The server could not answer this request; the error is logged.",
+        )
