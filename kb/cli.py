@@ -16,7 +16,8 @@ from pathlib import Path
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alliance-kb",
-        description="Knowledge base of the European Alliance of Cities and Regions for Roma Inclusion",
+        description="Knowledge base of the European Alliance of Cities and Regions "
+        "for Roma Inclusion",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

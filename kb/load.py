@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -149,7 +150,7 @@ def _parser_message(exc: SyntaxError) -> str:
 def rebase_quad(quad: ox.Quad, base_iri: str) -> ox.Quad:
     """The same quad with IRIs under the canonical base moved under `base_iri`."""
 
-    def move(term):  # type: ignore[no-untyped-def]
+    def move(term: Any) -> Any:
         if isinstance(term, ox.NamedNode) and term.value.startswith(CANONICAL_BASE_IRI):
             return ox.NamedNode(base_iri + term.value[len(CANONICAL_BASE_IRI) :])
         return term
@@ -171,7 +172,7 @@ def load_dataset(settings: Settings, data_paths: Iterable[Path] | None = None) -
     return dataset
 
 
-def to_rdflib(quads: Iterable[ox.Quad]):  # type: ignore[no-untyped-def]
+def to_rdflib(quads: Iterable[ox.Quad]) -> Any:
     """The quads as an rdflib Dataset (for pySHACL and rdflib's serializers)."""
     from rdflib import Dataset
 
