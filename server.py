@@ -7,6 +7,7 @@ live in `kb/http/`, one module per group; this file only assembles them.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
-from kb.http import errors
+from kb.executor import WorkerPool
+from kb.http import errors, pages
+from kb.http import sparql as sparql_routes
 from kb.http.context import KnowledgeBase
 from kb.load import load_dataset
 from kb.store import EmbeddedStore
@@ -22,23 +25,79 @@ from kb.store import EmbeddedStore
 log = logging.getLogger("kb.server")
 
 
+class StartupRefused(RuntimeError):
+    """--strict and the data has SHACL violations."""
+
+
 def open_knowledge_base(settings: Settings, data_dir: Path | None = None) -> KnowledgeBase:
-    """Files → graphs → store, with the start-up validation summary logged."""
+    """Files → graphs → store (embedded, or the external endpoint of `store_url`)."""
     dataset = load_dataset(settings, [data_dir] if data_dir else None)
-    store = EmbeddedStore(
-        dataset.quads, str(settings.store_location) if settings.store_location else None
-    )
     log.info("loaded %d quads from %d files", len(dataset.quads), len(dataset.sources))
+    if settings.store_url:
+        from kb.external import ExternalStore
+
+        store: EmbeddedStore | ExternalStore = ExternalStore(
+            settings.store_url, dataset.graphs(), settings.query_timeout_s
+        )
+        log.info("querying the external store %s", settings.store_url)
+    else:
+        store = EmbeddedStore(dataset.quads, settings.store_location, dataset.content_hash)
     return KnowledgeBase(settings=settings, dataset=dataset, store=store)
 
 
-def create_app(settings: Settings | None = None, data_dir: Path | None = None) -> FastAPI:
+def validate_at_startup(kb: KnowledgeBase) -> None:
+    """Log the SHACL summary; with `strict`, refuse to serve data with violations."""
+    settings = kb.settings
+    if not settings.validate_on_start and not settings.strict:
+        return
+    from kb.validate import validate_dataset
+
+    report = validate_dataset(settings, kb.dataset)
+    kb.validation = report
+    if report.conforms:
+        log.info("validation: %s", report.summary("en"))
+    elif settings.strict:
+        log.error("validation: %s; --strict: refusing to start", report.summary("en"))
+        raise StartupRefused(report.summary("en"))
+    else:
+        log.warning("validation: %s; serving anyway (use --strict to refuse)", report.summary("en"))
+
+
+def create_app(
+    settings: Settings | None = None,
+    data_dir: Path | None = None,
+    knowledge_base: KnowledgeBase | None = None,
+) -> FastAPI:
+    """The app; `knowledge_base` (tests) replaces loading from files."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.kb = open_knowledge_base(settings, data_dir)
-        yield
+        kb = knowledge_base or open_knowledge_base(settings, data_dir)
+        if knowledge_base is None:
+            validate_at_startup(kb)
+        app.state.kb = kb
+        pool = None
+        if isinstance(kb.store, EmbeddedStore):
+            workers = settings.query_workers or max(2, os.cpu_count() or 2)
+            pool = WorkerPool(kb.store, workers)
+            await pool.start()
+        counts = kb.store.graph_counts()  # type: ignore[attr-defined]
+        app.state.sparql = sparql_routes.SparqlService(
+            settings=settings,
+            store=kb.store,
+            pool=pool,
+            triples=kb.store.triple_count(),
+            graph_counts=counts,
+            cache=sparql_routes.ResponseCache(settings.response_cache_mb * 1024 * 1024)
+            if settings.response_cache_mb > 0
+            else None,
+        )
+        try:
+            yield
+        finally:
+            if pool is not None:
+                await pool.close()
 
     app = FastAPI(
         title="Roma Inclusion Alliance knowledge base",
@@ -48,11 +107,9 @@ def create_app(settings: Settings | None = None, data_dir: Path | None = None) -
         openapi_url="/api/openapi.json",
     )
     errors.install_error_handlers(app)
-
-    @app.get("/health")
-    def health() -> dict[str, object]:
-        return {"status": "ok", "triples": app.state.kb.store.triple_count()}
-
+    app.add_middleware(sparql_routes.SparqlMiddleware)
+    app.include_router(sparql_routes.router)
+    app.include_router(pages.router)
     return app
 
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     federation_enabled: bool = False
     service_allowlist: list[str] = Field(default_factory=list)
+    query_workers: int = Field(0, description="Query worker processes (0: one per CPU, at least 2)")
+    response_cache_mb: int = Field(64, description="Whole-response cache for /sparql (0: off)")
+    validate_on_start: bool = Field(True, description="Log a SHACL summary at server start")
 
     # Open-data dumps
     dumps_dir: Path = PROJECT_ROOT / "var" / "dumps"

@@ -1,0 +1,272 @@
+"""English and French: the interface's own words, and which language a request gets.
+
+The words of the data (labels, titles, definitions) come from the data's `en`/`fr`
+literals; this module holds only the words of the interface. The language of a
+request is, in order: the `lang` query parameter, the `lang` cookie (set when the
+visitor uses the switch), the `Accept-Language` header, English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+COOKIE = "lang"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # key: (English, French)
+    "site_title": (
+        "Roma Inclusion Alliance knowledge base",
+        "Base de connaissances de l’Alliance pour l’inclusion des Roms",
+    ),
+    "skip": ("Skip to content", "Aller au contenu"),
+    "nav_home": ("Home", "Accueil"),
+    "nav_query": ("Query (SPARQL)", "Requêtes (SPARQL)"),
+    "nav_dumps": ("Open data", "Données ouvertes"),
+    "nav_catalog": ("Catalogue", "Catalogue"),
+    "nav_ontology": ("Ontology", "Ontologie"),
+    "nav_validate": ("Validate", "Valider"),
+    "language": ("Language", "Langue"),
+    "switch_to": ("Français", "English"),
+    "footer": (
+        "Open data of the European Alliance of Cities and Regions for Roma Inclusion "
+        "(Council of Europe). Data CC BY 4.0.",
+        "Données ouvertes de l’Alliance européenne des villes et régions pour l’inclusion "
+        "des Roms (Conseil de l’Europe). Données CC BY 4.0.",
+    ),
+    "formats": ("This record as data", "Cette fiche en données"),
+    "sources": ("Sources", "Sources"),
+    "type": ("Type", "Type"),
+    "country": ("Country", "Pays"),
+    "membership": ("Alliance participation", "Participation à l’Alliance"),
+    "participant_since": ("Participant since", "Participe depuis"),
+    "participant_number": ("Participant number", "Numéro de participant"),
+    "not_participant": (
+        "Not recorded as a participant of the Alliance.",
+        "Pas enregistrée comme participante à l’Alliance.",
+    ),
+    "awards": ("Dosta! Congress Prize awards", "Prix Dosta! du Congrès"),
+    "signatures": (
+        "Signatures of the Declaration against anti-Gypsyism",
+        "Signatures de la Déclaration contre l’antitsiganisme",
+    ),
+    "practices": ("Good practices", "Bonnes pratiques"),
+    "none": ("None recorded.", "Aucune enregistrée."),
+    "edition": ("Edition", "Édition"),
+    "rank": ("Rank", "Rang"),
+    "rank_shared": ("shared", "ex aequo"),
+    "rank_unknown": ("rank not stated", "rang non précisé"),
+    "laureates": ("Laureates", "Lauréats"),
+    "laureate": ("Laureate", "Lauréat"),
+    "project": ("Project", "Projet"),
+    "ceremony": ("Ceremony", "Cérémonie"),
+    "label_year": ("Edition year", "Année de l’édition"),
+    "edition_number": ("Edition number", "Numéro de l’édition"),
+    "prize": ("Prize", "Prix"),
+    "date": ("Date", "Date"),
+    "signed": ("Document signed", "Document signé"),
+    "signatory": ("Signed by", "Signé par"),
+    "on_behalf_of": ("On behalf of", "Au nom de"),
+    "unknown": ("not stated", "non précisé"),
+    "theme": ("Theme", "Thème"),
+    "maturity": ("Maturity", "Maturité"),
+    "target_group": ("Target group", "Groupe cible"),
+    "implemented_by": ("Implemented by", "Mise en œuvre par"),
+    "period": ("Period", "Période"),
+    "authorities": ("Cities and regions", "Villes et régions"),
+    "participants": ("Participants", "Participants"),
+    "signatories": ("Signatories", "Signataires"),
+    "accession": ("Council of Europe member since", "Membre du Conseil de l’Europe depuis"),
+    "identifier": ("Identifier", "Identifiant"),
+    "same_as": ("Same as", "Identique à"),
+    "definition": ("Definition", "Définition"),
+    "in_scheme": ("Vocabulary", "Vocabulaire"),
+    "broader": ("Broader", "Plus large"),
+    "narrower": ("Narrower", "Plus précis"),
+    "concepts": ("Concepts", "Concepts"),
+    "used_by": ("Records using this", "Fiches qui l’utilisent"),
+    "properties": ("Description", "Description"),
+    "links_in": ("Linked from", "Liens entrants"),
+    "value": ("Value", "Valeur"),
+    "stated_as": ("As stated", "Tel que publié"),
+    "measure": ("Measure", "Mesure"),
+    "about": ("About", "Sur"),
+    "at_least": ("at least", "au moins"),
+    "undated": ("undated", "non daté"),
+    # landing
+    "landing_intro": (
+        "Open linked data about the European Alliance of Cities and Regions for Roma "
+        "Inclusion: its participating cities and regions, their good practices, the "
+        "signatures of the Declaration of Mayors against anti-Gypsyism and the Dosta! "
+        "Congress Prize.",
+        "Données liées ouvertes sur l’Alliance européenne des villes et régions pour "
+        "l’inclusion des Roms : les villes et régions participantes, leurs bonnes pratiques, "
+        "les signatures de la Déclaration des maires contre l’antitsiganisme et le Prix "
+        "Dosta! du Congrès.",
+    ),
+    "figures": ("The Alliance in figures", "L’Alliance en chiffres"),
+    "figures_note": (
+        "Counted live from the records, next to the figures the Alliance published.",
+        "Comptés en direct dans les fiches, à côté des chiffres publiés par l’Alliance.",
+    ),
+    "counted": ("Records", "Fiches"),
+    "stated": ("Published figures", "Chiffres publiés"),
+    "count_participants": ("Participating cities and regions", "Villes et régions participantes"),
+    "count_countries": ("Countries of participants", "Pays des participants"),
+    "count_practices": ("Good practices", "Bonnes pratiques"),
+    "count_signatures": ("Signatures of the Declaration", "Signatures de la Déclaration"),
+    "count_awards": ("Dosta! awards", "Prix Dosta! décernés"),
+    "count_signatory_states": ("Countries of signatories", "Pays des signataires"),
+    "objectives": ("Objectives", "Objectifs"),
+    "lines_of_action": ("Lines of action", "Axes d’action"),
+    "map": ("Map of Europe", "Carte de l’Europe"),
+    "map_show": ("Show", "Afficher"),
+    "map_note": (
+        "Countries shaded by the number of cities and regions in the records.",
+        "Pays colorés selon le nombre de villes et régions dans les fiches.",
+    ),
+    "map_missing": (
+        "The country shapes are not installed (run make web-assets).",
+        "Les contours des pays ne sont pas installés (lancer make web-assets).",
+    ),
+    "laureates_layer": ("Prize laureates", "Lauréats du prix"),
+    "chart": ("Dosta! awards by edition", "Prix Dosta! par édition"),
+    "explore": ("Explore and reuse", "Explorer et réutiliser"),
+    "explore_query": (
+        "Ask your own questions in SPARQL, starting from example queries.",
+        "Posez vos propres questions en SPARQL, à partir d’exemples.",
+    ),
+    "explore_dumps": (
+        "Download the whole knowledge base (Turtle, JSON-LD, CSV…).",
+        "Télécharger toute la base (Turtle, JSON-LD, CSV…).",
+    ),
+    "explore_catalog": ("The DCAT-AP catalogue of the data.", "Le catalogue DCAT-AP des données."),
+    "explore_ontology": (
+        "The classes and properties the records use.",
+        "Les classes et propriétés employées par les fiches.",
+    ),
+    "explore_validate": (
+        "Check your own records against the shapes before sending them.",
+        "Vérifiez vos fiches avec les formes SHACL avant de les envoyer.",
+    ),
+    "browse": ("Browse", "Parcourir"),
+    "editions": ("Prize editions", "Éditions du prix"),
+    "countries": ("Countries", "Pays"),
+    # query editor
+    "query_title": ("SPARQL query editor", "Éditeur de requêtes SPARQL"),
+    "query_intro": (
+        "Queries run on this knowledge base's read-only endpoint at /sparql.",
+        "Les requêtes sont exécutées sur le point d’accès en lecture seule /sparql.",
+    ),
+    "examples": ("Example queries", "Exemples de requêtes"),
+    "load_example": ("Load", "Charger"),
+    "editor_missing": (
+        "The query editor is not installed (run make web-assets). You can still send queries "
+        "to /sparql.",
+        "L’éditeur n’est pas installé (lancer make web-assets). Le point d’accès /sparql "
+        "répond toujours.",
+    ),
+    # validation
+    "validate_title": ("Validate records", "Valider des fiches"),
+    "validate_intro": (
+        "Paste or upload records in Turtle, JSON-LD or N-Triples: they are checked against the "
+        "shapes, in the context of the knowledge base. Nothing you send is stored.",
+        "Collez ou envoyez des fiches en Turtle, JSON-LD ou N-Triples : elles sont vérifiées "
+        "avec les formes SHACL, dans le contexte de la base. Rien n’est conservé.",
+    ),
+    "validate_data": ("Records", "Fiches"),
+    "validate_file": ("or a file", "ou un fichier"),
+    "validate_format": ("Format", "Format"),
+    "validate_submit": ("Validate", "Valider"),
+    "conforms": ("The records conform to the shapes.", "Les fiches sont conformes aux formes."),
+    "not_conforms": ("The records do not conform.", "Les fiches ne sont pas conformes."),
+    "results": ("results", "résultats"),
+    "severity": ("Severity", "Gravité"),
+    "path": ("Property", "Propriété"),
+    "severity_violation": ("Violation", "Violation"),
+    "severity_warning": ("Warning", "Avertissement"),
+    "severity_info": ("Note", "Note"),
+    "message": ("Message", "Message"),
+    "parse_error": ("The records could not be read", "Les fiches n’ont pu être lues"),
+    "validator_missing": (
+        "The validator is not available on this server.",
+        "Le validateur n’est pas disponible sur ce serveur.",
+    ),
+    # ontology
+    "ontology_title": ("The Alliance ontology", "L’ontologie de l’Alliance"),
+    "classes": ("Classes", "Classes"),
+    "object_properties": ("Object properties", "Propriétés d’objet"),
+    "datatype_properties": ("Datatype properties", "Propriétés de données"),
+    "other_terms": ("Other terms", "Autres termes"),
+    "subclass_of": ("Subclass of", "Sous-classe de"),
+    "subproperty_of": ("Subproperty of", "Sous-propriété de"),
+    "domain": ("Domain", "Domaine"),
+    "range": ("Range", "Portée"),
+    "vocabularies": ("Vocabularies", "Vocabulaires"),
+    # errors
+    "not_found": ("Not found", "Introuvable"),
+    "not_found_text": (
+        "There is no record with this address in the knowledge base.",
+        "Aucune fiche de la base ne porte cette adresse.",
+    ),
+    "not_found_hint": (
+        "Record addresses look like /id/authority/ghent or /id/prize-edition/5.",
+        "Les adresses des fiches ressemblent à /id/authority/ghent ou /id/prize-edition/5.",
+    ),
+    "error": ("Error", "Erreur"),
+}
+
+
+def gettext(key: str, lang: str) -> str:
+    """The interface string `key` in `lang` (English when unknown)."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "fr" else pair[0]
+
+
+def parse_accept_language(header: str) -> list[tuple[str, float]]:
+    """Language ranges of an Accept-Language header, best first (RFC 9110 §12.5.4)."""
+    ranges: list[tuple[str, float]] = []
+    for part in header.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, params = piece.partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        ranges.append((tag.strip().lower(), q))
+    ranges.sort(key=lambda r: -r[1])
+    return ranges
+
+
+def language_from(
+    query: Mapping[str, str], cookies: Mapping[str, str], accept_language: str
+) -> str:
+    """The language for a request: query parameter, cookie, Accept-Language, English."""
+    for given in (query.get("lang"), cookies.get(COOKIE)):
+        if given in LANGUAGES:
+            return str(given)
+    for tag, q in parse_accept_language(accept_language):
+        if q <= 0:
+            continue
+        primary = tag.split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+        if tag == "*":
+            return DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def choose_language(request: Request) -> str:
+    return language_from(
+        request.query_params, request.cookies, request.headers.get("accept-language", "")
+    )

@@ -1,0 +1,308 @@
+"""Deterministic RDF serializations: the same quads always give the same bytes.
+
+Oxigraph writes fast but in the order it is given, so every writer here is fed
+quads in one canonical order: the lexical order of their canonical N-Triples
+lines (graph first for TriG). Blank nodes, if any, are relabelled by Oxigraph's
+canonicalization first, so labels never depend on parse order.
+
+- `alliance.nt.gz`: sorted canonical N-Triples, gzip with mtime 0 and no name;
+- `alliance.ttl`: prefixed Turtle grouped by subject, `rdf:type` first;
+- `alliance.trig`: the same, per named graph;
+- `alliance.rdf`: RDF/XML;
+- `alliance.jsonld`: compact JSON-LD with the published context (`jsonld_context`),
+  written here straight from the N-Triples lines (Oxigraph only writes expanded
+  JSON-LD): canonical N-Triples string escapes are valid JSON escapes.
+
+Python objects are the cost at a million triples: the sorted lines are parsed
+back once (`SortedDump.triples`) and every Oxigraph writer reuses that list.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Prefixes every dump uses (the knowledge base's own namespaces are added per base IRI).
+COMMON_PREFIXES: dict[str, str] = {
+    "cpov": "http://data.europa.eu/m8g/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "http://schema.org/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "vann": "http://purl.org/vocab/vann/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "euc": "http://publications.europa.eu/resource/authority/country/",
+}
+
+_PN_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def kb_prefixes(base_iri: str) -> dict[str, str]:
+    """The prefixes of the knowledge base's own namespaces for `base_iri`."""
+    return {"alliance": f"{base_iri}ontology#", "id": f"{base_iri}id/"}
+
+
+def turtle_prefixes(base_iri: str, quads: Iterable[ox.Quad] = ()) -> dict[str, str]:
+    """Prefixes for readable Turtle: the common ones, plus one per kind of record.
+
+    Turtle local names may not contain `/`, so `id:authority/ghent` is not
+    valid Turtle: each kind present in the data gets its own prefix instead
+    (`authority:ghent`), derived from the IRIs, hence stable for stable data.
+    """
+    prefixes = {**COMMON_PREFIXES, "alliance": f"{base_iri}ontology#"}
+    records = f"{base_iri}id/"
+    kinds: set[str] = set()
+    for quad in quads:
+        for term in (quad.subject, quad.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(records):
+                kind, sep, _ = term.value[len(records) :].partition("/")
+                if sep:
+                    kinds.add(kind)
+    for kind in sorted(kinds):
+        if _PN_PREFIX.match(kind) and kind not in prefixes:
+            prefixes[kind] = f"{records}{kind}/"
+    return dict(sorted(prefixes.items()))
+
+
+def jsonld_context(base_iri: str) -> dict[str, Any]:
+    """The published JSON-LD context (`/context.jsonld`): prefixes only, so nothing is hidden."""
+    prefixes = {**COMMON_PREFIXES, **kb_prefixes(base_iri)}
+    return {"@context": dict(sorted(prefixes.items()))}
+
+
+# -- canonical order -----------------------------------------------------------------------
+
+
+def has_blank_nodes(quads: Iterable[ox.Quad]) -> bool:
+    return any(
+        isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads
+    )
+
+
+def canonical_store(quads: list[ox.Quad]) -> ox.Store:
+    """An in-memory store of the quads, blank nodes relabelled canonically if there are any."""
+    store = ox.Store()
+    if has_blank_nodes(quads):
+        dataset = ox.Dataset(quads)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        store.bulk_extend(dataset)
+    else:
+        store.bulk_extend(quads)
+    return store
+
+
+def readable_order(lines: list[bytes]) -> list[bytes]:
+    """Sorted lines with each subject's `rdf:type` lines first (for human readers)."""
+    type_marker = b"> <" + RDF_TYPE.encode() + b"> "
+    out: list[bytes] = []
+    group_subject: bytes | None = None
+    types: list[bytes] = []
+    others: list[bytes] = []
+    for line in lines:
+        subject = line[: line.index(b" ")]
+        if subject != group_subject:
+            out += types
+            out += others
+            types, others, group_subject = [], [], subject
+        (types if type_marker in line else others).append(line)
+    out += types
+    out += others
+    return out
+
+
+@dataclass
+class SortedDump:
+    """The knowledge base in canonical order, ready for every writer.
+
+    `union`: canonical N-Triples lines of the RDF merge of all graphs (the SPARQL
+    default graph), sorted by subject with `rdf:type` first, then predicate and
+    object, without duplicates. `graphs`: each named graph's own lines, in the
+    same order, graphs in IRI order.
+    """
+
+    union: list[bytes] = field(default_factory=list)
+    graphs: dict[str, list[bytes]] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, store: ox.Store) -> SortedDump:
+        graphs: dict[str, list[bytes]] = {}
+        union: set[bytes] = set()
+        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
+            if not isinstance(graph, ox.NamedNode):
+                continue  # a blank-node graph name: not in this knowledge base's model
+            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(True)
+            union.update(lines)
+            graphs[graph.value] = readable_order(sorted(lines))
+        default = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        if default:
+            lines = default.splitlines(True)
+            union.update(lines)
+            graphs[""] = readable_order(sorted(lines))
+        return cls(readable_order(sorted(union)), graphs)
+
+    @classmethod
+    def from_quads(cls, quads: list[ox.Quad]) -> SortedDump:
+        return cls.from_store(canonical_store(quads))
+
+    @cached_property
+    def triples(self) -> list[ox.Triple]:
+        """The union's triples as Oxigraph objects, parsed once, in line order."""
+        return [
+            t.triple if isinstance(t, ox.Quad) else t
+            for t in ox.parse(b"".join(self.union), format=ox.RdfFormat.N_TRIPLES)
+        ]
+
+
+# -- writers -------------------------------------------------------------------------------
+
+
+def write_ntriples_gz(dump: SortedDump, out: IO[bytes]) -> None:
+    """Sorted N-Triples, gzip-compressed with no file name and mtime 0 (byte-identical)."""
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
+        gz.write(b"".join(sorted(dump.union)))
+
+
+def _prefix_header(prefixes: dict[str, str]) -> bytes:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())).encode()
+
+
+def _turtle_body(triples: list[ox.Triple], prefixes: dict[str, str]) -> bytes:
+    """Turtle statements without Oxigraph's prefix lines (whose order is its own)."""
+    if not triples:
+        return b""
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    start = 0
+    for _ in prefixes:
+        assert text.startswith(b"@prefix ", start), "Oxigraph writes every given prefix first"
+        start = text.index(b"\n", start) + 1
+    return text[start:]
+
+
+def write_turtle(dump: SortedDump, out: IO[bytes], prefixes: dict[str, str]) -> None:
+    out.write(_prefix_header(prefixes))
+    out.write(_turtle_body(dump.triples, prefixes))
+
+
+def write_trig(dump: SortedDump, out: IO[bytes], prefixes: dict[str, str]) -> None:
+    """TriG: one block per named graph, each a Turtle body under the shared prefixes."""
+    out.write(_prefix_header(prefixes))
+    by_line = dict(zip(dump.union, dump.triples, strict=True))
+    for graph, lines in dump.graphs.items():
+        out.write(b"\n" + (f"<{graph}> " if graph else "").encode() + b"{\n")
+        out.write(_turtle_body([by_line[line] for line in lines], prefixes))
+        out.write(b"}\n")
+
+
+def write_rdfxml(dump: SortedDump, out: IO[bytes], prefixes: dict[str, str]) -> None:
+    usable = {p: ns for p, ns in prefixes.items() if ns.endswith(("#", "/"))}
+    ox.serialize(dump.triples, out, format=ox.RdfFormat.RDF_XML, prefixes=usable)
+
+
+class _Compactor:
+    """`<iri>` (N-Triples bytes) → JSON string bytes of the compact IRI, with the context's
+    prefixes (longest namespace first)."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = sorted(
+            ((p.encode(), ns.encode()) for p, ns in prefixes.items()),
+            key=lambda kv: (-len(kv[1]), kv[0]),
+        )
+        self.cache: dict[bytes, bytes] = {}
+
+    def __call__(self, term: bytes) -> bytes:
+        found = self.cache.get(term)
+        if found is not None:
+            return found
+        if term.startswith(b"_:"):
+            return b'"' + term + b'"'
+        iri = term[1:-1]
+        compact = iri
+        for prefix, ns in self.prefixes:
+            if iri.startswith(ns):
+                local = iri[len(ns) :]
+                # JSON-LD reads `p://...` as an absolute IRI: keep such IRIs whole
+                if not local.startswith(b"//"):
+                    compact = prefix + b":" + local
+                break
+        # IRIs in canonical N-Triples escape nothing JSON needs escaped but `\\` and `"`,
+        # which IRIs cannot contain
+        result = b'"' + compact + b'"'
+        if len(self.cache) < 200_000:
+            self.cache[term] = result
+        return result
+
+
+def write_jsonld(dump: SortedDump, out: IO[bytes], context: dict[str, Any]) -> None:
+    """Compact JSON-LD: one node object per subject, in the Turtle file's order.
+
+    The context is embedded, so the file reads offline; it is the very object
+    published at `/context.jsonld` (and `context.jsonld` in the dumps). Written
+    straight from the N-Triples lines: a literal's canonical N-Triples escapes
+    (`\\"`, `\\\\`, `\\n`, `\\uXXXX`...) are JSON escapes too.
+    """
+    compact = _Compactor(context["@context"])
+    rdf_type = b"<" + RDF_TYPE.encode() + b">"
+    out.write(b'{\n"@context": ')
+    out.write(json.dumps(context["@context"], ensure_ascii=False, sort_keys=True).encode())
+    out.write(b',\n"@graph": [')
+    chunk: list[bytes] = []
+    subject: bytes | None = None
+    predicate: bytes | None = None
+    as_types = False  # the current key is "@type" (values are bare compact IRIs)
+    for line in dump.union:
+        s, p, o = line.split(b" ", 2)
+        o = o[:-3]  # ` .\n`
+        if s != subject:
+            if subject is not None:
+                chunk.append(b"]}")
+            chunk.append(b"\n{" if subject is None else b",\n{")
+            chunk.append(b'"@id":' + compact(s))
+            subject, predicate = s, None
+        first_o = o[:1]
+        if p != predicate:
+            if predicate is not None:
+                chunk.append(b"]")
+            as_types = p == rdf_type and first_o != b'"'
+            chunk.append(b',"@type":[' if as_types else b"," + compact(p) + b":[")
+            predicate = p
+        else:
+            chunk.append(b",")
+        if first_o == b'"':
+            end = o.rindex(b'"')
+            value = o[: end + 1]
+            suffix = o[end + 1 :]
+            if not suffix:
+                chunk.append(value)
+            elif suffix[:1] == b"@":
+                chunk.append(b'{"@language":"' + suffix[1:] + b'","@value":' + value + b"}")
+            else:  # ^^<datatype>
+                chunk.append(b'{"@type":' + compact(suffix[2:]) + b',"@value":' + value + b"}")
+        elif as_types:
+            chunk.append(compact(o))
+        else:
+            chunk.append(b'{"@id":' + compact(o) + b"}")
+        if len(chunk) > 50_000:
+            out.write(b"".join(chunk))
+            chunk.clear()
+    if subject is not None:
+        chunk.append(b"]}")
+    out.write(b"".join(chunk))
+    out.write(b"\n]\n}\n")

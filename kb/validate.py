@@ -1,0 +1,437 @@
+"""SHACL validation of the knowledge base: the API, the engines, `alliance-kb validate`.
+
+The data graph is the union of the ontology, the vocabularies and the records (no RDFS
+inference: the ontology is there so `sh:class` checks see `rdfs:subClassOf` and the SKOS
+concepts); the shapes graph is every file of `shapes/`.
+
+Two engines give the same results (a test holds them to it):
+
+* ``pyshacl``: the reference, slow on large graphs;
+* ``fast`` (`kb.shacl_sparql`): each shape compiled to SPARQL queries evaluated by Oxigraph.
+  It refuses shapes that use a constraint it has not compiled (`UnsupportedShapeError`);
+  ``auto`` then falls back to pyshacl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from kb.config import Settings, get_settings
+from kb.load import RDF_FORMATS, InputError, LoadedDataset, data_files, load_dataset
+from kb.report import STANDARD_PREFIXES, ValidationReport, ValidationResult
+
+__all__ = [
+    "UPLOAD_MEDIA_TYPES",
+    "InputError",
+    "UnsupportedMediaTypeError",
+    "ValidationReport",
+    "ValidationResult",
+    "load_shapes",
+    "run_validate_command",
+    "validate_dataset",
+    "validate_upload",
+]
+
+log = logging.getLogger(__name__)
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Media types `validate_upload` accepts, and how they are parsed.
+UPLOAD_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/json": ox.RdfFormat.JSON_LD,
+}
+
+UPLOAD_LABEL = "request body"
+
+
+class UnsupportedMediaTypeError(InputError):
+    """An upload in a format `validate_upload` does not read (HTTP 415)."""
+
+
+# -- terms --------------------------------------------------------------------------
+
+
+def ox_to_rdflib(term: Any) -> Node:
+    """An Oxigraph term as the equal rdflib term (blank-node labels kept)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def rdflib_to_ox(term: Node) -> Any:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def triples_to_graph(quads: Iterable[Any], graph: Graph | None = None) -> Graph:
+    """Quads (or triples) of Oxigraph as one rdflib Graph: the union, graph names dropped."""
+    g = graph if graph is not None else Graph()
+    cache: dict[Any, Node] = {}
+
+    def conv(t: Any) -> Node:
+        n = cache.get(t)
+        if n is None:
+            n = cache[t] = ox_to_rdflib(t)
+        return n
+
+    for q in quads:
+        g.add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    return g
+
+
+# -- shapes -------------------------------------------------------------------------
+
+_SHAPES_CACHE: dict[tuple[Any, ...], Graph] = {}
+
+
+def shape_files(settings: Settings) -> list[Path]:
+    if not settings.shapes_dir.is_dir():
+        return []
+    return data_files(settings.shapes_dir)
+
+
+def load_shapes(settings: Settings) -> Graph:
+    """Every file of `shapes/` as one rdflib graph, shape blank nodes given stable IRIs.
+
+    Cached until a shapes file changes. Syntax errors raise `InputError` (file:line:col).
+    """
+    files = shape_files(settings)
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    cached = _SHAPES_CACHE.get(key)
+    if cached is not None:
+        return cached
+    triples: list[Any] = []
+    for path in files:
+        try:
+            triples += ox.parse(
+                path.read_bytes(), format=RDF_FORMATS[path.suffix], base_iri=path.resolve().as_uri()
+            )
+        except SyntaxError as exc:
+            raise InputError(path, _syntax_message(exc), exc.lineno, exc.offset) from exc
+    graph = skolemize_shapes(triples_to_graph(triples))
+    _SHAPES_CACHE.clear()
+    _SHAPES_CACHE[key] = graph
+    return graph
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    message = str(exc.msg) if exc.msg else str(exc)
+    if message.startswith("Parser error") and ": " in message:
+        return message.split(": ", 1)[1]
+    return message
+
+
+def _local_name(node: Node) -> str:
+    text = str(node)
+    for sep in ("#", "/", ":"):
+        text = text.rsplit(sep, 1)[-1]
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text) or "x"
+
+
+def skolemize_shapes(graph: Graph) -> Graph:
+    """The same graph, with every blank-node *shape* renamed to an IRI under its parent.
+
+    A property shape written `[ sh:path alliance:rank ]` inside `shapes:AwardShape` becomes
+    `shapes:AwardShape-rank`: reports then name it, and pySHACL (which copies blank nodes into
+    its report) and the fast engine name the same shape the same way. Paths and lists stay
+    blank nodes.
+    """
+    parents: dict[Node, Node] = {}
+    for pred in (SH.property, SH.node, SH.qualifiedValueShape, SH["not"]):
+        for s, o in graph.subject_objects(pred):
+            if isinstance(o, BNode):
+                parents.setdefault(o, s)
+    for pred in (SH["or"], SH["and"], SH.xone):
+        for s, lst in graph.subject_objects(pred):
+            for member in graph.items(lst):
+                if isinstance(member, BNode):
+                    parents.setdefault(member, s)
+    for kind in (SH.NodeShape, SH.PropertyShape):
+        for s in graph.subjects(RDF.type, kind):
+            if isinstance(s, BNode):
+                parents.setdefault(s, s)
+    if not parents:
+        return graph
+    names: dict[Node, URIRef] = {}
+    used: set[str] = {str(s) for s in graph.subjects() if isinstance(s, URIRef)}
+
+    def name(node: Node, depth: int = 0) -> URIRef:
+        if node in names:
+            return names[node]
+        parent = parents.get(node)
+        if isinstance(parent, URIRef):
+            base = str(parent)
+        elif parent is not None and parent != node and depth < 20:
+            base = str(name(parent, depth + 1))
+        else:
+            base = "urn:alliance-kb:shape"
+        path = graph.value(node, SH.path)
+        stem = f"{base}-{_local_name(path) if isinstance(path, URIRef) else 'shape'}"
+        candidate, i = stem, 2
+        while candidate in used:
+            candidate, i = f"{stem}-{i}", i + 1
+        used.add(candidate)
+        names[node] = URIRef(candidate)
+        return names[node]
+
+    for node in parents:
+        name(node)
+    out = Graph()
+    for prefix, ns in graph.namespaces():
+        out.bind(prefix, ns)
+    for s, p, o in graph:
+        out.add((names.get(s, s), p, names.get(o, o)))
+    return out
+
+
+# -- engines ------------------------------------------------------------------------
+
+
+def run_pyshacl(data_graph: Graph, shapes_graph: Graph) -> list[ValidationResult]:
+    """Validate with pySHACL (no inference) and read its report back into results."""
+    import pyshacl
+
+    _conforms, report_graph, _text = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes_graph,
+        inference="none",
+        abort_on_first=False,
+        allow_infos=True,
+        allow_warnings=True,
+        advanced=True,
+    )
+    assert isinstance(report_graph, Graph)
+    results = []
+    # Only top-level results: pySHACL also attaches nested ones with sh:detail.
+    for node in report_graph.objects(None, SH.result):
+        focus = report_graph.value(node, SH.focusNode)
+        shape = report_graph.value(node, SH.sourceShape)
+        path = report_graph.value(node, SH.resultPath)
+        if isinstance(path, BNode) and shape is not None:
+            shape_path = shapes_graph.value(shape, SH.path)
+            path = shape_path if shape_path is not None else path
+        severity = report_graph.value(node, SH.resultSeverity)
+        component = report_graph.value(node, SH.sourceConstraintComponent)
+        messages: dict[str, str] = {}
+        for m in report_graph.objects(node, SH.resultMessage):
+            lang = m.language if isinstance(m, Literal) and m.language else ""
+            messages.setdefault(lang, str(m))
+        assert focus is not None
+        results.append(
+            ValidationResult(
+                focus_node=focus,
+                result_path=path,
+                value=report_graph.value(node, SH.value),
+                severity=_local_name(severity) if severity is not None else "Violation",
+                messages=messages,
+                source_shape=shape,
+                constraint_component=component if isinstance(component, URIRef) else None,
+            )
+        )
+    return results
+
+
+def _engine_results(
+    settings: Settings,
+    shapes: Graph,
+    quads: list[ox.Quad],
+    engine: str,
+    focus_filter: set[Node] | None = None,
+) -> tuple[list[ValidationResult], str]:
+    if engine not in ("auto", "fast", "pyshacl"):
+        raise ValueError(f"unknown engine {engine!r} (auto, fast or pyshacl)")
+    if engine in ("auto", "fast"):
+        from kb.shacl_sparql import FastEngine, UnsupportedShapeError
+
+        try:
+            compiled = FastEngine(shapes)
+        except UnsupportedShapeError as exc:
+            if engine == "fast":
+                raise
+            log.info("fast engine unavailable (%s); validating with pySHACL", exc)
+        else:
+            store = ox.Store()
+            store.bulk_extend(quads)
+            return compiled.validate(store, focus_filter, quads), "fast"
+    results = run_pyshacl(triples_to_graph(quads), shapes)
+    if focus_filter is not None:
+        results = [r for r in results if r.focus_node in focus_filter]
+    return results, "pyshacl"
+
+
+def kb_prefixes(settings: Settings) -> dict[str, str]:
+    prefixes = dict(STANDARD_PREFIXES)
+    prefixes["alliance"] = settings.ontology_ns
+    prefixes["id"] = f"{settings.base_iri}id/"
+    prefixes["graph"] = f"{settings.base_iri}graph/"
+    prefixes["shapes"] = f"{settings.base_iri}shapes#"
+    return prefixes
+
+
+def _display_path(path: Path) -> str:
+    """The path relative to the working directory when it lies under it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def _with_files(results: list[ValidationResult], where: dict[Node, str]) -> list[ValidationResult]:
+    out = []
+    for r in results:
+        source = where.get(r.focus_node)
+        if source is not None and source != r.source_file:
+            r = ValidationResult(
+                r.focus_node,
+                r.result_path,
+                r.value,
+                r.severity,
+                r.messages,
+                r.source_shape,
+                r.constraint_component,
+                source,
+            )
+        out.append(r)
+    return out
+
+
+def _subject_files(dataset: LoadedDataset) -> dict[Node, str]:
+    """Each subject of a data file → that file (the first, in load order)."""
+    files = {s.graph: _display_path(s.path) for s in dataset.sources if s.role == "data"}
+    where: dict[Node, str] = {}
+    for q in dataset.quads:
+        graph = q.graph_name
+        if isinstance(graph, ox.NamedNode) and graph.value in files:
+            subject = ox_to_rdflib(q.subject)
+            if subject not in where:
+                where[subject] = files[graph.value]
+    return where
+
+
+def validate_dataset(
+    settings: Settings, dataset: LoadedDataset, engine: str = "auto"
+) -> ValidationReport:
+    """Validate the loaded knowledge base (ontology + vocabularies + records) against shapes/."""
+    shapes = load_shapes(settings)
+    results, used = _engine_results(settings, shapes, dataset.quads, engine)
+    results = _with_files(results, _subject_files(dataset))
+    return ValidationReport(results, shapes, used, kb_prefixes(settings))
+
+
+def parse_upload(settings: Settings, data: bytes, media_type: str) -> list[ox.Quad]:
+    """Parse an uploaded document (Turtle, N-Triples or JSON-LD), never touching the network."""
+    mime = media_type.split(";", 1)[0].strip().lower()
+    fmt = UPLOAD_MEDIA_TYPES.get(mime)
+    if fmt is None:
+        raise UnsupportedMediaTypeError(
+            UPLOAD_LABEL,
+            f"unsupported media type {mime or '(none)'!r}; send one of "
+            + ", ".join(sorted(UPLOAD_MEDIA_TYPES)),
+        )
+    graph = ox.NamedNode(settings.graph_iri("upload"))
+    try:
+        # Oxigraph's JSON-LD parser has no document loader: a remote @context is refused.
+        triples = ox.parse(data, format=fmt, base_iri=settings.base_iri, without_named_graphs=True)
+        return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    except SyntaxError as exc:
+        raise InputError(UPLOAD_LABEL, _syntax_message(exc), exc.lineno, exc.offset) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(UPLOAD_LABEL, str(exc)) from exc
+
+
+def validate_upload(
+    settings: Settings,
+    data: bytes,
+    media_type: str,
+    context: LoadedDataset,
+    engine: str = "auto",
+) -> ValidationReport:
+    """Validate uploaded records in the context of the knowledge base; changes nothing.
+
+    The data graph is the knowledge base plus the upload; only results about the upload's
+    subjects are reported. Unparsable input raises `InputError` with line and column.
+    """
+    uploaded = parse_upload(settings, data, media_type)
+    focus = {ox_to_rdflib(q.subject) for q in uploaded}
+    shapes = load_shapes(settings)
+    results, used = _engine_results(settings, shapes, context.quads + uploaded, engine, focus)
+    results = _with_files(results, dict.fromkeys(focus, UPLOAD_LABEL))
+    return ValidationReport(results, shapes, used, kb_prefixes(settings))
+
+
+# -- command line -------------------------------------------------------------------
+
+
+def use_color(choice: str, stream: Any) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def run_validate_command(args: argparse.Namespace) -> int:
+    """`alliance-kb validate`: 0 conforms (warnings allowed), 1 violations, 2 bad input."""
+    settings = get_settings()
+    from kb.shacl_sparql import UnsupportedShapeError
+
+    try:
+        dataset = load_dataset(settings, args.paths or None)
+        report = validate_dataset(settings, dataset, engine=getattr(args, "engine", "auto"))
+    except InputError as exc:
+        print(exc.located(), file=sys.stderr)
+        return 2
+    except UnsupportedShapeError as exc:
+        print(f"alliance-kb validate: {exc}", file=sys.stderr)
+        return 2
+    lang = getattr(args, "lang", "en")
+    fmt = getattr(args, "format", "text")
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_json(lang), ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "turtle":
+        sys.stdout.write(report.to_turtle())
+    else:
+        color = use_color(getattr(args, "color", "auto"), sys.stdout)
+        sys.stdout.write(report.to_text(lang, color))
+    if fmt != "text":
+        print(report.summary(lang), file=sys.stderr)
+    return 0 if report.conforms else 1

@@ -1,0 +1,140 @@
+"""Helpers of the endpoint tests: an app on given quads, on the embedded or an external store."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import pyoxigraph as ox
+from fastapi import FastAPI
+
+from kb.config import Settings
+from kb.http.context import KnowledgeBase
+from kb.load import LoadedDataset, SourceFile
+from kb.store import EmbeddedStore
+
+BACKENDS = ["embedded", "oxigraph-server"]
+
+
+def dataset_of(graphs: dict[str, Iterable[ox.Triple]]) -> LoadedDataset:
+    """A dataset with one named graph per entry (as if each came from a file)."""
+    sources, quads = [], []
+    for graph, triples in graphs.items():
+        sources.append(SourceFile(Path(f"{abs(hash(graph))}.nt"), graph, "data"))
+        g = ox.NamedNode(graph)
+        quads += [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
+    return LoadedDataset(sources, quads, content_hash=str(hash(tuple(quads))))
+
+
+def make_app(
+    dataset: LoadedDataset,
+    backend: str = "embedded",
+    settings: Settings | None = None,
+    oxigraph_server: object | None = None,
+) -> FastAPI:
+    """The whole app on `dataset`; `oxigraph-server`: the dataset is pushed there first."""
+    import server
+    from kb.external import ExternalStore
+    from kb.push import push_dataset
+
+    settings = settings or Settings(validate_on_start=False, query_workers=2)
+    if backend == "embedded":
+        store: EmbeddedStore | ExternalStore = EmbeddedStore(dataset.quads)
+    else:
+        assert oxigraph_server is not None
+        results = push_dataset(dataset, oxigraph_server.store_url)  # type: ignore[attr-defined]
+        assert all(200 <= status < 300 for _, _, status in results), results
+        store = ExternalStore(
+            oxigraph_server.query_url,  # type: ignore[attr-defined]
+            dataset.graphs(),
+            settings.query_timeout_s,
+        )
+    kb = KnowledgeBase(settings=settings, dataset=dataset, store=store)
+    return server.create_app(settings, knowledge_base=kb)
+
+
+@contextlib.contextmanager
+def live_server(env: dict[str, str] | None = None, *args: str) -> Iterator[LiveServer]:
+    """`python -m kb serve` in a subprocess on a free loopback port (a real uvicorn)."""
+    from conftest import ROOT, free_port
+
+    port = free_port()
+    full_env = {**os.environ, "ALLIANCE_VALIDATE_ON_START": "false", **(env or {})}
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--port", str(port), *args],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError("server did not start:\n" + log.read().decode()[-3000:])
+            time.sleep(0.1)
+        yield LiveServer(base, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass
+class LiveServer:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Any
+
+    @property
+    def sparql(self) -> str:
+        return self.base + "/sparql"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        text: str = self.log.read().decode("utf-8", "replace")
+        return text
+
+    def query_workers(self) -> set[int]:
+        """The pids of the query workers: the server's grandchildren (server → zygote → worker)."""
+        children = _children()
+        return {w for z in children.get(self.process.pid, []) for w in children.get(z, [])}
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z":  # a zombie is not a running worker
+            continue
+        tree.setdefault(int(fields[1]), []).append(int(entry))
+    return tree

@@ -1,0 +1,329 @@
+"""The shipped records in data/: sourced, complete, and right about the traps of the sources."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+
+import pyoxigraph as ox
+import pytest
+
+from kb.config import PROJECT_ROOT, Settings
+from kb.load import data_files, parse_file
+
+DATA = PROJECT_ROOT / "data"
+BASE = "https://w3id.org/roma-alliance/"
+ID = f"{BASE}id/"
+PREFIXES = f"""
+PREFIX alliance: <{BASE}ontology#>
+PREFIX id: <{ID}>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+"""
+
+
+@lru_cache(maxsize=1)
+def store() -> ox.Store:
+    """Every data file, each in its own graph; the default graph is their union."""
+    settings = Settings()
+    s = ox.Store()
+    for path in data_files(DATA):
+        s.extend(parse_file(path, settings.graph_iri(path.stem)))
+    return s
+
+
+def select(query: str) -> list[tuple[str, ...]]:
+    solutions = store().query(PREFIXES + query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [tuple(term.value if term is not None else "" for term in row) for row in solutions]
+
+
+def ask(query: str) -> bool:
+    result = store().query(PREFIXES + query, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QueryBoolean)
+    return bool(result)
+
+
+def test_every_record_in_data_has_a_source() -> None:
+    unsourced = select(
+        """SELECT DISTINCT ?g ?s WHERE {
+             GRAPH ?g { ?s ?p ?o }
+             FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(id:)))
+             FILTER NOT EXISTS { GRAPH ?g { ?s dcterms:source ?src } }
+           } ORDER BY ?g ?s"""
+    )
+    assert unsourced == []
+
+
+def test_no_blank_nodes_in_data() -> None:
+    assert not ask(
+        "ASK { { ?s ?p ?o FILTER(isBlank(?s)) } UNION { ?s ?p ?o FILTER(isBlank(?o)) } }"
+    )
+
+
+def test_record_slugs_are_lower_case_ascii_with_hyphens() -> None:
+    iris = {row[0] for row in select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")}
+    bad = []
+    for value in sorted(iris):
+        if not value.startswith(ID):
+            continue
+        kind, _, slug = value[len(ID) :].partition("/")
+        ok = {
+            "country": r"[A-Z]{3}",
+            "release": r"\d+\.\d+\.\d+",
+        }.get(kind, r"[a-z0-9]+(?:-[a-z0-9]+)*")
+        if not re.fullmatch(ok, slug):
+            bad.append(value)
+    assert bad == []
+
+
+def test_every_record_iri_used_is_defined_in_data_or_the_vocabularies() -> None:
+    defined = {row[0] for row in select("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")}
+    settings = Settings()
+    for path in data_files(settings.vocabularies_dir):
+        defined |= {
+            getattr(q.subject, "value", "")
+            for q in parse_file(path, settings.graph_iri("vocabularies"))
+        }
+    used = {
+        row[0]
+        for row in select(
+            "SELECT DISTINCT ?o WHERE { ?s ?p ?o "
+            "FILTER(isIRI(?o) && STRSTARTS(STR(?o), STR(id:))) }"
+        )
+    }
+    assert sorted(used - defined) == []
+
+
+def test_the_46_member_states_with_alpha3_codes_and_french_labels() -> None:
+    rows = select(
+        """SELECT ?c ?code ?fr ?match WHERE {
+             ?c a alliance:MemberState ; dcterms:identifier ?code ; skos:exactMatch ?match ;
+                skos:prefLabel ?fr ; alliance:accessionDate ?d .
+             FILTER(LANG(?fr) = "fr" && DATATYPE(?d) = xsd:date)
+           }"""
+    )
+    assert len(rows) == 46
+    for iri, code, _fr, match in rows:
+        assert re.fullmatch(r"[A-Z]{3}", code)
+        assert iri == f"{ID}country/{code}"
+        assert match == f"http://publications.europa.eu/resource/authority/country/{code}"
+    codes = {row[1] for row in rows}
+    assert {"GBR", "GRC", "TUR", "UKR"} <= codes
+    assert "UK" not in codes and "GB" not in codes
+
+
+def test_turkiye_keeps_the_csv_accession_date_and_notes_the_other() -> None:
+    [(when, note)] = select(
+        "SELECT ?d ?n WHERE { id:country\\/TUR alliance:accessionDate ?d ; skos:editorialNote ?n }"
+    )
+    assert when == "1949-08-09"
+    assert "1950-04-13" in note
+
+
+def test_volos_is_one_authority_with_two_awards() -> None:
+    authorities = select(
+        """SELECT DISTINCT ?a WHERE { ?a a ?cls ; skos:prefLabel ?l .
+             VALUES ?cls { alliance:Municipality alliance:Region } FILTER(STR(?l) = "Volos") }"""
+    )
+    assert authorities == [(f"{ID}authority/volos",)]
+    editions = select(
+        """SELECT ?n WHERE { ?award alliance:laureate id:authority\\/volos ; alliance:edition ?e .
+             ?e alliance:editionNumber ?n } ORDER BY ?n"""
+    )
+    assert editions == [("2",), ("6",)]
+
+
+def test_the_two_madrids_are_distinct_authorities() -> None:
+    rows: dict[str, str] = dict(
+        select(  # type: ignore[arg-type]
+            """SELECT ?award ?cls WHERE {
+                 ?award alliance:laureate ?a . ?a a ?cls .
+                 VALUES ?a { id:authority\\/madrid id:authority\\/autonomous-community-of-madrid }
+                 FILTER(?cls IN (alliance:Municipality, alliance:Region)) }"""
+        )
+    )
+    assert rows == {
+        f"{ID}award/3-autonomous-community-of-madrid": f"{BASE}ontology#Region",
+        f"{ID}award/5-madrid": f"{BASE}ontology#Municipality",
+    }
+
+
+def test_fourth_edition_awards_have_no_rank() -> None:
+    rows = select(
+        """SELECT ?award ?rank WHERE { ?award alliance:edition id:prize-edition\\/4 .
+             OPTIONAL { ?award alliance:rank ?rank }
+             OPTIONAL { ?award alliance:sharedRank ?rank } }"""
+    )
+    assert len(rows) == 3
+    assert all(rank == "" for _, rank in rows)
+
+
+def test_shared_ranks_are_marked_shared() -> None:
+    shared = {
+        row[0]
+        for row in select(
+            "SELECT ?award WHERE { ?award alliance:sharedRank true ; alliance:rank ?r }"
+        )
+    }
+    assert shared == {
+        f"{ID}award/{slug}"
+        for slug in (
+            "2-mostar",
+            "2-prijedor",
+            "3-jyvaskyla",
+            "3-surcin",
+            "5-kragujevac",
+            "5-reggio-nell-emilia",
+        )
+    }
+
+
+def test_session_41_edition_has_no_number_and_no_label_year() -> None:
+    edition = "id:prize-edition\\/session-41"
+    assert ask(f"ASK {{ {edition} a alliance:PrizeEdition ; alliance:ceremonyAt ?e }}")
+    assert not ask(f"ASK {{ {edition} alliance:editionNumber ?n }}")
+    assert not ask(f"ASK {{ {edition} alliance:labelYear ?y }}")
+    assert len(select(f"SELECT ?a WHERE {{ ?a alliance:edition {edition} }}")) == 3
+
+
+def test_second_edition_label_year_and_ceremony_date_kept_apart() -> None:
+    [(year, year_type, ceremony, ceremony_type, note)] = select(
+        """SELECT ?y (DATATYPE(?y) AS ?yt) ?c (DATATYPE(?c) AS ?ct) ?n WHERE {
+             id:prize-edition\\/2 alliance:labelYear ?y ; alliance:ceremonyDate ?c ;
+               skos:editorialNote ?n }"""
+    )
+    assert (year, ceremony) == ("2008", "2009-03-04")
+    assert year_type.endswith("#gYear") and ceremony_type.endswith("#date")
+    assert "2009" in note
+
+
+def test_banja_luka_has_no_country() -> None:
+    assert ask("ASK { id:authority\\/banja-luka a alliance:Municipality }")
+    assert not ask("ASK { id:authority\\/banja-luka alliance:country ?c }")
+
+
+@pytest.mark.parametrize(
+    ("slug", "number", "start"),
+    [
+        ("kragujevac", "122", "2014-03-24"),
+        ("megara", "124", ""),
+        ("daugavpils", "125", "2015"),
+        ("tivat", "127", "2015-05-06"),
+        ("andalusia", "129", "2015-06-24"),
+        ("reggio-calabria", "130", ""),
+    ],
+)
+def test_named_participants_have_their_number_and_only_the_date_given(
+    slug: str, number: str, start: str
+) -> None:
+    rows = select(
+        f"""SELECT ?n ?d WHERE {{ id:membership\\/{slug} org:member id:authority\\/{slug} ;
+              org:organization id:organisation\\/alliance ; alliance:participantNumber ?n .
+              OPTIONAL {{ id:membership\\/{slug} schema:startDate ?d }} }}"""
+    )
+    assert rows == [(number, start)]
+
+
+def test_april_2018_signatories_have_a_note_and_no_date() -> None:
+    for slug in ("sisli", "volos", "gliwice"):
+        signature = f"id:signature\\/{slug}"
+        assert ask(
+            f"ASK {{ {signature} alliance:onBehalfOf id:authority\\/{slug} ; skos:note ?n }}"
+        )
+        assert not ask(f"ASK {{ {signature} dcterms:date ?d }}")
+
+
+def test_dated_signatures_keep_their_precision() -> None:
+    rows: dict[str, str] = dict(
+        select(  # type: ignore[arg-type]
+            """SELECT ?s (DATATYPE(?d) AS ?t) WHERE {
+                 ?s a alliance:Signature ; dcterms:date ?d ; alliance:signatory ?p }"""
+        )
+    )
+    assert rows == {
+        f"{ID}signature/prrenjas": "http://www.w3.org/2001/XMLSchema#gYearMonth",
+        f"{ID}signature/lviv": "http://www.w3.org/2001/XMLSchema#date",
+    }
+
+
+def test_secondees_in_chronological_order_sent_by_the_austrian_service_abroad() -> None:
+    rows = select(
+        """SELECT ?pos ?name WHERE { ?s a alliance:Secondment ; schema:position ?pos ;
+             org:member/<http://xmlns.com/foaf/0.1/name> ?name ;
+             alliance:sendingOrganisation id:organisation\\/austrian-service-abroad }
+           ORDER BY xsd:integer(?pos)"""
+    )
+    assert [pos for pos, _ in rows] == [str(i) for i in range(1, 10)]
+    assert rows[0][1] == "Clemens Kohl" and rows[-1][1] == "Tobias Mayr"
+
+
+def test_stated_figures_are_numbers_as_published_with_dates_only_where_given() -> None:
+    rows = {
+        (value, date, lower)
+        for value, date, lower in select(
+            """SELECT ?v ?d ?lb WHERE { ?f a alliance:StatedFigure ; rdf:value ?v .
+                 OPTIONAL { ?f dcterms:date ?d } OPTIONAL { ?f alliance:lowerBound ?lb } }"""
+        )
+    }
+    values = sorted(int(v) for v, _, _ in rows)
+    for number in (114, 129, 130, 29, 74, 30, 70, 83, 32, 104, 33, 113, 122, 34):
+        assert number in values
+    assert ("70", "2017-10", "true") in rows
+    assert ("83", "2018-04", "") in rows
+    assert ("104", "", "") in rows  # "after June 2018" is a note, not a date
+
+
+REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+needs_reference = pytest.mark.skipif(
+    not REFERENCE.is_dir(), reason="../shared/reference is not beside the repository"
+)
+
+
+def slug_of(name: str) -> str:
+    """The slug a laureate's name as written in the reference becomes."""
+    name = re.sub(r"\s*\(.*?\)", "", name).split(",")[0]
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+@needs_reference
+def test_awards_csv_transcribes_every_laureate_of_the_reference_list() -> None:
+    with (REFERENCE / "dosta_winners.csv").open(encoding="utf-8") as f:
+        reference = list(csv.DictReader(f))
+    expected = set()
+    for row in reference:
+        edition = row["edition"] if row["edition"] != "?" else "session-41"
+        rank_text = row["rank"]
+        rank = rank_text[0] if rank_text[:1].isdigit() else ""
+        shared = "true" if "joint" in rank_text or "ex aequo" in rank_text else ""
+        expected.add((edition, slug_of(row["municipality"]), rank, shared))
+    with (DATA / "sources" / "awards.csv").open(encoding="utf-8") as f:
+        shipped = {
+            (
+                row["edition"],
+                row["authority"],
+                row["rank"],
+                "true" if row["shared_rank"] == "true" else "",
+            )
+            for row in csv.DictReader(f)
+        }
+    assert shipped == expected
+
+
+@needs_reference
+def test_member_states_csv_transcribes_codes_and_dates_of_the_reference_list() -> None:
+    with (REFERENCE / "coe_member_states.csv").open(encoding="utf-8") as f:
+        reference = {
+            row["op_authority_code(=ISO3166-1 alpha-3)"]: row["accession_date"].split(" ")[0]
+            for row in csv.DictReader(f)
+        }
+    with (DATA / "sources" / "member-states.csv").open(encoding="utf-8") as f:
+        shipped = {row["code"]: row["accession_date"] for row in csv.DictReader(f)}
+    assert shipped == reference
