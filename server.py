@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
 from kb.executor import WorkerPool
-from kb.http import errors, pages
+from kb.http import dumps, errors, pages
 from kb.http import sparql as sparql_routes
 from kb.http.context import KnowledgeBase
 from kb.load import load_dataset
@@ -110,6 +110,7 @@ def create_app(
     app.add_middleware(sparql_routes.SparqlMiddleware)
     app.include_router(sparql_routes.router)
     app.include_router(pages.router)
+    app.include_router(dumps.router)
     return app
 
 

@@ -295,79 +295,119 @@ def _prologue(base_iri: str) -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
 
 
-def record_kinds(store: KnowledgeStore, base_iri: str) -> dict[str, int]:
-    """Kinds of record in the store and how many records each has (typed subjects)."""
+def records_by_kind(store: KnowledgeStore, base_iri: str) -> dict[str, list[str]]:
+    """The records (typed subjects under `{base}id/{kind}/`) of each kind, in IRI order."""
     records = f"{base_iri}id/"
     rows = store.select(
-        f"""SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-  ?s a ?type .
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{records}"))
-  BIND(STRBEFORE(STRAFTER(STR(?s), "{records}"), "/") AS ?kind)
-  FILTER(?kind != "")
-}} GROUP BY ?kind ORDER BY ?kind"""
+        f"""SELECT DISTINCT ?s WHERE {{
+  ?s a ?type . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{records}"))
+}}"""
     )
-    return {
-        str(r["kind"].value): int(r["n"].value)  # type: ignore[union-attr]
-        for r in rows
-        if r["kind"] is not None and r["n"] is not None
-    }
+    kinds: dict[str, list[str]] = {}
+    for row in rows:
+        subject = row["s"]
+        if subject is None:
+            continue
+        kind, sep, slug = subject.value[len(records) :].partition("/")
+        if sep and kind and slug:
+            kinds.setdefault(kind, []).append(subject.value)
+    return {kind: sorted(kinds[kind]) for kind in sorted(kinds)}
+
+
+def record_kinds(store: KnowledgeStore, base_iri: str) -> dict[str, int]:
+    """Kinds of record in the store and how many records each has."""
+    return {kind: len(s) for kind, s in records_by_kind(store, base_iri).items()}
+
+
+#: Up to this many records, a table's queries name them (VALUES): no scan of the store.
+VALUES_MAX = 2000
 
 
 def _cell(term: Any) -> str:
     return str(term.value)
 
 
-def build_table(store: KnowledgeStore, base_iri: str, kind: str) -> Table:
-    columns = COLUMNS.get(kind, GENERIC)
+def table_query(
+    base_iri: str, kind: str, columns: list[Column], subjects: list[str] | None = None
+) -> str:
+    """One SELECT for the whole table: a row per record, a variable per column.
+
+    Each column is an aggregated sub-query (values joined with SEPARATOR), so that
+    multi-valued columns never multiply rows.
+    """
     prefix = f"{base_iri}id/{kind}/"
-    records_query = f"""SELECT DISTINCT ?s WHERE {{
-  ?s a ?type . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))
-}}"""
-    subjects = sorted(str(r["s"].value) for r in store.select(records_query) if r["s"] is not None)
-    cells: dict[str, dict[str, set[str]]] = {s: {} for s in subjects}
-    prologue = _prologue(base_iri)
+    if subjects is not None and len(subjects) <= VALUES_MAX:
+        # name the records first, so each pattern is an index lookup, not a scan
+        values = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + " }"
+        in_kind = ""
+        parts = [values]
+    else:
+        values = ""
+        in_kind = f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))'
+        parts = [f"{{ SELECT DISTINCT ?s WHERE {{ ?s a ?type . {in_kind} }} }}"]
+    names = []
     for column in columns:
+        names.append(f"?{column.name}")
         if not column.path:
-            for s in subjects:
-                cells[s][column.name] = {s}
+            parts.append(f"BIND(STR(?s) AS ?{column.name})")
             continue
         lang_filter = (
-            f'FILTER(isLiteral(?v) && (LANG(?v) = "" || LANGMATCHES(LANG(?v), "{column.lang}")))'
+            f'FILTER(LANG(?v) = "" || LANGMATCHES(LANG(?v), "{column.lang}"))'
             if column.lang
             else ""
         )
-        query = f"""{prologue}SELECT ?s ?v WHERE {{
-  ?s a ?type . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))
-  ?s {column.path} ?v . {lang_filter}
-}}"""
-        for row in store.select(query):
-            s, v = row["s"], row["v"]
-            if s is None or v is None or s.value not in cells:
-                continue
-            if column.lang and isinstance(v, ox.Literal) and not v.language:
-                # a language-less literal only when the record has none in that language
-                cells[s.value].setdefault("~" + column.name, set()).add(_cell(v))
-                continue
-            cells[s.value].setdefault(column.name, set()).add(_cell(v))
+        parts.append(
+            f"OPTIONAL {{ SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); separator={SEPARATOR!r}) "
+            f"AS ?{column.name}) WHERE {{ {values} ?s {column.path} ?v . {in_kind} "
+            f"{lang_filter} }} "
+            "GROUP BY ?s }"
+        )
+    body = "\n  ".join(parts)
+    return f"{_prologue(base_iri)}SELECT {' '.join(names)} WHERE {{\n  {body}\n}}"
+
+
+def _sorted_cell(cell: str) -> str:
+    # GROUP_CONCAT keeps no order: sort the values of multi-valued cells
+    return SEPARATOR.join(sorted(set(cell.split(SEPARATOR)))) if SEPARATOR in cell else cell
+
+
+def build_table(
+    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
+) -> Table:
+    columns = COLUMNS.get(kind, GENERIC)
+    query = table_query(base_iri, kind, columns, subjects)
     table = Table(kind, columns)
-    for s in subjects:
-        row_cells = cells[s]
-        row = []
-        for column in columns:
-            values = row_cells.get(column.name) or row_cells.get("~" + column.name) or set()
-            row.append(SEPARATOR.join(sorted(values)))
-        table.rows.append(row)
+    oxigraph = getattr(store, "oxigraph", None)
+    if isinstance(oxigraph, ox.Store):
+        # Oxigraph writes the SPARQL CSV results itself: no Python object per value
+        solutions = oxigraph.query(query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        text = (solutions.serialize(format=ox.QueryResultsFormat.CSV) or b"").decode("utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)  # the header: the variable names
+        rows = [[_sorted_cell(cell) for cell in row] for row in reader]
+    else:
+        rows = [
+            [_sorted_cell(str(r[c.name].value)) if r[c.name] is not None else "" for c in columns]  # type: ignore[union-attr]
+            for r in store.select(query)
+        ]
+    table.rows = sorted(rows, key=lambda row: row[0])
     return table
 
 
 def build_tables(
-    store: KnowledgeStore, base_iri: str, progress: Callable[[str], None] | None = None
+    store: KnowledgeStore,
+    base_iri: str,
+    progress: Callable[[str], None] | None = None,
+    records: dict[str, list[str]] | None = None,
 ) -> list[Table]:
     tables = []
-    for kind in record_kinds(store, base_iri):
+    if records is None:
+        records = records_by_kind(store, base_iri)
+    for kind, subjects in records.items():
         if progress:
             progress(f"csv/{kind}.csv")
-        tables.append(build_table(store, base_iri, kind))
+        tables.append(build_table(store, base_iri, kind, subjects))
     return tables
 
 

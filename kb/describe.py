@@ -13,6 +13,7 @@ RDF/XML from an Accept header; a suffix (`.ttl`, `.jsonld`, `.nt`, `.rdf`,
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -188,7 +189,23 @@ def serialize(triples: Iterable[ox.Triple], fmt: Format, base_iri: str) -> bytes
     else:
         body = ox.serialize(triples, format=fmt.rdf_format)
     assert body is not None
+    if fmt.rdf_format == ox.RdfFormat.JSON_LD:
+        body = _compact_jsonld(body, prefixes)
     return body
+
+
+def _refuse_remote(url: str, options: object = None) -> None:
+    raise ValueError(f"remote JSON-LD documents are not loaded ({url})")
+
+
+def _compact_jsonld(expanded: bytes, prefixes: dict[str, str]) -> bytes:
+    """JSON-LD compacted with the prefixes (the same triples, readable keys)."""
+    from pyld import jsonld
+
+    compacted = jsonld.compact(
+        json.loads(expanded), {"@context": prefixes}, {"documentLoader": _refuse_remote}
+    )
+    return json.dumps(compacted, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
 # -- a description as templates read it ----------------------------------------------------

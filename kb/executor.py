@@ -72,8 +72,15 @@ class QueryTimeout(Exception):
 # -- worker side (blocking, in the forked process) ---------------------------------------
 
 
+class _ChannelClosed(Exception):
+    """The main process closed the worker's socket (its query was abandoned)."""
+
+
 def _send(sock: socket.socket, tag: bytes, payload: bytes) -> None:
-    sock.sendall(_LEN.pack(tag, len(payload)) + payload)
+    try:
+        sock.sendall(_LEN.pack(tag, len(payload)) + payload)
+    except OSError as exc:
+        raise _ChannelClosed() from exc
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
@@ -164,7 +171,7 @@ def _worker_main(sock: socket.socket, open_store: Callable[[], Any]) -> None:
         req = QueryRequest(**json.loads(payload))
         try:
             execute_query(store, req, sock)
-        except (BrokenPipeError, ConnectionResetError):
+        except _ChannelClosed:
             return
         except Exception as exc:  # reported to the client without a stack trace
             log.warning("query failed in worker: %s", exc)
@@ -230,12 +237,19 @@ class Execution:
         self.deadline = deadline
         self.trailer: dict[str, Any] = {}
         self.first: bytes | None = None  # the first chunk, read before the response starts
+        self._aborted = False
 
     async def read_first(self) -> None:
-        """Read up to the first data chunk (or the end), so small results are complete."""
-        frame = await self._next()
-        if frame is not None:
-            self.first = frame
+        """Read the first chunk and, if the result is small, up to its end (complete)."""
+        parts: list[bytes] = []
+        size = 0
+        while size < CHUNK_BYTES:
+            frame = await self._next()
+            if frame is None:
+                break
+            parts.append(frame)
+            size += len(frame)
+        self.first = b"".join(parts)
 
     async def _next(self) -> bytes | None:
         worker = self._worker
@@ -247,6 +261,9 @@ class Execution:
         except TimeoutError:
             self.abort()
             raise QueryTimeout() from None
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.abort()
+            raise QueryFailed(500, "Query Error", "the query stopped unexpectedly") from None
         except BaseException:
             self.abort()
             raise
@@ -257,14 +274,18 @@ class Execution:
             self._worker = None
             self._pool.release(worker)
             return None
+        if tag == b"X":  # the query failed after its first results (e.g. a SERVICE call)
+            self._worker = None
+            self._pool.release(worker)
+            err = json.loads(payload)
+            raise QueryFailed(err["status"], err["error"], err["detail"])
         self.abort()
         raise QueryFailed(500, "Query Error", "unexpected frame from the query worker")
 
     @property
     def complete(self) -> bool:
+        """The whole result has been read (it is in `first`)."""
         return self._worker is None and not self._aborted
-
-    _aborted = False
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
@@ -353,6 +374,9 @@ class WorkerPool:
         except TimeoutError:
             self.discard(worker)
             raise QueryTimeout() from None
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.discard(worker)
+            raise QueryFailed(500, "Query Error", "the query stopped unexpectedly") from None
         except BaseException:
             self.discard(worker)  # cancelled (client gone) or worker died
             raise

@@ -22,8 +22,18 @@ from kb.sparql import (
 )
 
 
+def _cell(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return f"{term.value}@{term.language}" if term.language else term.value
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return str(term)
+
+
 def _table(variables: list[str], rows: list[tuple[Any, ...]]) -> str:
-    cells = [[("" if t is None else str(t)) for t in row] for row in rows]
+    cells = [[_cell(t).replace("\n", " ") for t in row] for row in rows]
     widths = [max([len(v) + 1] + [len(r[i]) for r in cells]) for i, v in enumerate(variables)]
     line = "  ".join(("?" + v).ljust(w) for v, w in zip(variables, widths, strict=True))
     out = [line.rstrip(), "  ".join("-" * w for w in widths)]

@@ -20,6 +20,7 @@ back once (`SortedDump.triples`) and every Oxigraph writer reuses that list.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 from collections.abc import Iterable
@@ -60,25 +61,17 @@ def kb_prefixes(base_iri: str) -> dict[str, str]:
     return {"alliance": f"{base_iri}ontology#", "id": f"{base_iri}id/"}
 
 
-def turtle_prefixes(base_iri: str, quads: Iterable[ox.Quad] = ()) -> dict[str, str]:
+def turtle_prefixes(base_iri: str, kinds: Iterable[str] = ()) -> dict[str, str]:
     """Prefixes for readable Turtle: the common ones, plus one per kind of record.
 
-    Turtle local names may not contain `/`, so `id:authority/ghent` is not
-    valid Turtle: each kind present in the data gets its own prefix instead
-    (`authority:ghent`), derived from the IRIs, hence stable for stable data.
+    Turtle local names may not contain an unescaped `/`, so `id:authority/ghent`
+    would read `id:authority\\/ghent`: each kind of record gets its own prefix
+    instead (`authority:ghent`).
     """
     prefixes = {**COMMON_PREFIXES, "alliance": f"{base_iri}ontology#"}
-    records = f"{base_iri}id/"
-    kinds: set[str] = set()
-    for quad in quads:
-        for term in (quad.subject, quad.object):
-            if isinstance(term, ox.NamedNode) and term.value.startswith(records):
-                kind, sep, _ = term.value[len(records) :].partition("/")
-                if sep:
-                    kinds.add(kind)
     for kind in sorted(kinds):
         if _PN_PREFIX.match(kind) and kind not in prefixes:
-            prefixes[kind] = f"{records}{kind}/"
+            prefixes[kind] = f"{base_iri}id/{kind}/"
     return dict(sorted(prefixes.items()))
 
 
@@ -97,16 +90,16 @@ def has_blank_nodes(quads: Iterable[ox.Quad]) -> bool:
     )
 
 
-def canonical_store(quads: list[ox.Quad]) -> ox.Store:
-    """An in-memory store of the quads, blank nodes relabelled canonically if there are any."""
-    store = ox.Store()
-    if has_blank_nodes(quads):
-        dataset = ox.Dataset(quads)
-        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-        store.bulk_extend(dataset)
-    else:
-        store.bulk_extend(quads)
-    return store
+def canonical_quads(quads: list[ox.Quad], blank_nodes: bool | None = None) -> list[ox.Quad]:
+    """The quads, blank nodes relabelled canonically if there are any (else unchanged).
+
+    `blank_nodes=False` promises there are none (the caller asked its store).
+    """
+    if blank_nodes is False or (blank_nodes is None and not has_blank_nodes(quads)):
+        return quads
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return list(dataset)
 
 
 def readable_order(lines: list[bytes]) -> list[bytes]:
@@ -128,9 +121,14 @@ def readable_order(lines: list[bytes]) -> list[bytes]:
     return out
 
 
+def _dump(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    return data or b""
+
+
 @dataclass
 class SortedDump:
-    """The knowledge base in canonical order, ready for every writer.
+    """Quads in canonical order, ready for every writer.
 
     `union`: canonical N-Triples lines of the RDF merge of all graphs (the SPARQL
     default graph), sorted by subject with `rdf:type` first, then predicate and
@@ -140,27 +138,51 @@ class SortedDump:
 
     union: list[bytes] = field(default_factory=list)
     graphs: dict[str, list[bytes]] = field(default_factory=dict)
+    lexical: list[bytes] = field(default_factory=list)  # the union in plain lexical order
 
     @classmethod
-    def from_store(cls, store: ox.Store) -> SortedDump:
+    def from_quads(
+        cls,
+        quads: list[ox.Quad],
+        default_graph: bool | None = None,
+        blank_nodes: bool | None = None,
+    ) -> SortedDump:
+        """Sort the quads as they were parsed (not from an Oxigraph `Store`, which turns
+        `xsd:positiveInteger` and the other derived integer types into `xsd:integer`).
+
+        `default_graph=False` promises that every quad is in a named graph: each N-Quads
+        line then ends with its graph IRI, which is cut off without parsing the line.
+        """
+        blob = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        if blank_nodes is None and b"_:" not in blob:
+            blank_nodes = False  # no blank node label anywhere: none to relabel
+        if blank_nodes is not False and has_blank_nodes(quads):
+            quads = canonical_quads(quads, True)
+            blob = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        if default_graph is None:
+            default_graph = any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
+        heads: dict[bytes, list[bytes]] = {}
+        if default_graph:
+            for quad in quads:
+                line = (ox.serialize([quad], format=ox.RdfFormat.N_QUADS) or b"")[:-3]
+                if isinstance(quad.graph_name, ox.NamedNode):
+                    line = line[: -len(quad.graph_name.value) - 3]
+                    key = quad.graph_name.value.encode() + b"> .\n"
+                else:
+                    key = b""
+                heads.setdefault(key, []).append(line)
+        else:
+            for line in blob.splitlines(True):
+                head, _, graph = line.rpartition(b" <")  # graph: `iri> .\n`
+                heads.setdefault(graph, []).append(head)
         graphs: dict[str, list[bytes]] = {}
         union: set[bytes] = set()
-        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-            if not isinstance(graph, ox.NamedNode):
-                continue  # a blank-node graph name: not in this knowledge base's model
-            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(True)
+        for key in sorted(heads):
+            lines = sorted({head + b" .\n" for head in heads[key]})
             union.update(lines)
-            graphs[graph.value] = readable_order(sorted(lines))
-        default = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        if default:
-            lines = default.splitlines(True)
-            union.update(lines)
-            graphs[""] = readable_order(sorted(lines))
-        return cls(readable_order(sorted(union)), graphs)
-
-    @classmethod
-    def from_quads(cls, quads: list[ox.Quad]) -> SortedDump:
-        return cls.from_store(canonical_store(quads))
+            graphs[key[:-4].decode() if key else ""] = readable_order(lines)
+        lexical = sorted(union)
+        return cls(readable_order(lexical), graphs, lexical)
 
     @cached_property
     def triples(self) -> list[ox.Triple]:
@@ -177,7 +199,7 @@ class SortedDump:
 def write_ntriples_gz(dump: SortedDump, out: IO[bytes]) -> None:
     """Sorted N-Triples, gzip-compressed with no file name and mtime 0 (byte-identical)."""
     with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
-        gz.write(b"".join(sorted(dump.union)))
+        gz.write(b"".join(dump.lexical))
 
 
 def _prefix_header(prefixes: dict[str, str]) -> bytes:
@@ -188,7 +210,7 @@ def _turtle_body(triples: list[ox.Triple], prefixes: dict[str, str]) -> bytes:
     """Turtle statements without Oxigraph's prefix lines (whose order is its own)."""
     if not triples:
         return b""
-    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
     start = 0
     for _ in prefixes:
         assert text.startswith(b"@prefix ", start), "Oxigraph writes every given prefix first"
@@ -306,3 +328,23 @@ def write_jsonld(dump: SortedDump, out: IO[bytes], context: dict[str, Any]) -> N
         chunk.append(b"]}")
     out.write(b"".join(chunk))
     out.write(b"\n]\n}\n")
+
+
+def triples_to_turtle(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
+    """A small graph as deterministic Turtle (the catalog, VoID)."""
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    buffer = io.BytesIO()
+    write_turtle(SortedDump.from_quads(quads, default_graph=True), buffer, prefixes)
+    return buffer.getvalue()
+
+
+def quads_to_turtle(quads: Iterable[ox.Quad], prefixes: dict[str, str]) -> bytes:
+    """The RDF merge of the quads' graphs as deterministic Turtle."""
+    return triples_to_turtle((q.triple for q in quads), prefixes)
+
+
+def lines_to_turtle(lines: list[bytes], prefixes: dict[str, str]) -> bytes:
+    """Lines of a `SortedDump` (already in order) as Turtle."""
+    buffer = io.BytesIO()
+    write_turtle(SortedDump(lines, {}, lines), buffer, prefixes)
+    return buffer.getvalue()

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -152,6 +153,11 @@ def negotiate(accept: str | None, format_param: str | None) -> dict[str, str | N
     A `format` parameter (short name or media type) wins over `Accept`. With no
     `Accept`, or `*/*`, the defaults are SPARQL JSON and Turtle.
     """
+    return dict(_negotiate(accept, format_param))
+
+
+@lru_cache(maxsize=1024)
+def _negotiate(accept: str | None, format_param: str | None) -> tuple[tuple[str, str | None], ...]:
     chosen: dict[str, str | None] = {}
     for kind in KINDS:
         if format_param:
@@ -183,7 +189,7 @@ def negotiate(accept: str | None, format_param: str | None) -> dict[str, str | N
                 best = candidates[0].name
                 break
         chosen[kind] = best
-    return chosen
+    return tuple(chosen.items())
 
 
 # -- a lexer, to look at a query without running it ------------------------------------
@@ -356,9 +362,7 @@ def _xml_term(term: Term) -> str:
         return f"<bnode>{_xml_text(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return (
-                f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(term.value)}</literal>"
-            )
+            return f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
             return (
                 f"<literal datatype={quoteattr(term.datatype.value)}>"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 import pyoxigraph as ox
 from fastapi import FastAPI
 
@@ -70,7 +69,7 @@ def live_server(env: dict[str, str] | None = None, *args: str) -> Iterator[LiveS
 
     port = free_port()
     full_env = {**os.environ, "ALLIANCE_VALIDATE_ON_START": "false", **(env or {})}
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         [sys.executable, "-m", "kb", "serve", "--port", str(port), *args],
         cwd=ROOT,

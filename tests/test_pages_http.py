@@ -46,8 +46,9 @@ GOOD_AUTHORITY = b"""@prefix alliance: <https://w3id.org/roma-alliance/ontology#
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client(app_client: TestClient) -> Iterator[TestClient]:
+    """The shared app client, without the language cookie a test may leave behind."""
     app_client.cookies.clear()
     yield app_client
     app_client.cookies.clear()
@@ -132,8 +133,9 @@ def test_unacceptable_accept_is_406(client: TestClient) -> None:
 def test_link_header_and_html_name_every_alternate(client: TestClient) -> None:
     r = client.get("/id/authority/volos", headers={"accept": BROWSER})
     for fmt in FORMATS:
-        assert f'</id/authority/volos{fmt.suffix}>; rel="alternate"; type="{fmt.media_type}"' in (
-            r.headers["link"]
+        assert (
+            f'</id/authority/volos{fmt.suffix}>; rel="alternate"; type="{fmt.media_type}"'
+            in (r.headers["link"])
         )
         assert f'<link rel="alternate" type="{fmt.media_type}"' in r.text
 
@@ -159,7 +161,12 @@ def test_unknown_suffix_is_not_a_record(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/id/theme/housing", "/id/maturity/promising", "/id/scheme/themes", "/id/measure/participants"],
+    [
+        "/id/theme/housing",
+        "/id/maturity/promising",
+        "/id/scheme/themes",
+        "/id/measure/participants",
+    ],
 )
 def test_skos_concepts_and_schemes_dereference(client: TestClient, path: str) -> None:
     html = client.get(path, headers={"accept": BROWSER})
@@ -284,6 +291,22 @@ def test_pages_are_light_and_load_assets_only_from_the_app(client: TestClient, p
     assert all(src.startswith("/") and not src.startswith("//") for src in parser.assets)
 
 
+def test_kind_index_lists_every_record_of_the_kind(client: TestClient) -> None:
+    r = client.get("/id/prize-edition/", headers={"accept": BROWSER})
+    assert r.status_code == 200
+    links = re.findall(r'href="(/id/prize-edition/[^"/?]+)"', r.text)
+    assert set(links) == {f"/id/prize-edition/{n}" for n in (1, 2, 3, 4, 5, 6)} | {
+        "/id/prize-edition/session-41"
+    }
+    assert client.get("/id/atlantis/", headers={"accept": BROWSER}).status_code == 404
+
+
+def test_landing_links_every_kind_index(client: TestClient) -> None:
+    html = client.get("/", headers={"accept": BROWSER}).text
+    for kind in ("authority", "prize-edition", "country", "signature", "theme"):
+        assert f'href="/id/{kind}/"' in html
+
+
 # -- landing page ------------------------------------------------------------------------------
 
 
@@ -369,7 +392,7 @@ def test_query_editor_lists_example_queries_and_loads_yasgui_from_the_app(
     assert js.status_code == 200 and len(js.content) > 100_000
 
 
-def test_example_queries_have_title_and_description(settings: Settings | None = None) -> None:
+def test_example_queries_have_title_and_description() -> None:
     examples = example_queries(Settings().queries_dir)
     assert {e.name for e in examples} >= {
         "participants-per-country",
@@ -438,13 +461,39 @@ def test_validate_accepts_jsonld_and_ntriples(client: TestClient) -> None:
         assert r.json()["conforms"] is False
 
 
-def test_validate_refuses_remote_jsonld_context(client: TestClient) -> None:
-    body = json.dumps(
-        {"@context": "http://127.0.0.1:9/context.jsonld", "@id": BASE + "id/authority/x"}
-    )
-    r = client.post("/validate", content=body, headers={"content-type": "application/ld+json"})
-    assert r.status_code == 400
-    assert "context" in r.json()["detail"]
+def test_validate_refuses_remote_jsonld_context_without_fetching_it(client: TestClient) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: list[str] = []
+
+    class Context(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b'{"@context": {"name": "http://schema.org/name"}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ld+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Context)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/context.jsonld"
+        for context in (url, [url, {"x": "http://x/"}], {"@import": url}):
+            body = json.dumps({"@context": context, "@id": BASE + "id/authority/x", "name": "X"})
+            r = client.post(
+                "/validate", content=body, headers={"content-type": "application/ld+json"}
+            )
+            assert r.status_code == 400, context
+            assert "context" in r.json()["detail"]
+    finally:
+        httpd.shutdown()
+    assert hits == []
 
 
 def test_validate_reports_syntax_errors_with_position(client: TestClient) -> None:
@@ -472,8 +521,29 @@ def test_validate_body_over_the_limit_is_413() -> None:
     with TestClient(app) as small:
         r = small.post("/validate", content=GOOD_AUTHORITY, headers={"content-type": "text/turtle"})
         assert r.status_code == 413
-        form = small.post("/validate", data={"data": GOOD_AUTHORITY.decode(), "format": "text/turtle"})
+        form = small.post(
+            "/validate", data={"data": GOOD_AUTHORITY.decode(), "format": "text/turtle"}
+        )
         assert form.status_code == 413
+
+
+def test_validate_form_takes_an_uploaded_file(client: TestClient) -> None:
+    r = client.post(
+        "/validate",
+        files={"file": ("record.ttl", BAD_AUTHORITY, "text/turtle")},
+        data={"data": "", "format": "text/turtle"},
+        headers={"accept": BROWSER},
+    )
+    assert r.status_code == 200
+    assert "The records do not conform." in r.text
+    assert 'class="result violation"' in r.text
+
+
+def test_head_of_a_record_has_the_headers_of_get(client: TestClient) -> None:
+    r = client.head("/id/authority/volos", headers={"accept": "text/turtle"})
+    assert r.status_code == 200
+    assert r.headers["content-location"] == "/id/authority/volos.ttl"
+    assert client.head("/id/authority/atlantis").status_code == 404
 
 
 def test_validate_form_groups_results_by_record_in_french(client: TestClient) -> None:
@@ -527,3 +597,29 @@ def test_language_choice(
     query: dict[str, str], cookies: dict[str, str], header: str, lang: str
 ) -> None:
     assert language_from(query, cookies, header) == lang
+
+
+# -- the same pages on an external SPARQL store ----------------------------------------------
+
+
+@pytest.mark.oxigraph_server
+def test_pages_read_an_external_store_as_they_read_the_embedded_one(
+    app_client: TestClient, oxigraph_server: object
+) -> None:
+    from sparql_helpers import make_app
+
+    dataset = app_client.app.state.kb.dataset  # type: ignore[attr-defined]
+    app = make_app(dataset, "oxigraph-server", oxigraph_server=oxigraph_server)
+    with TestClient(app) as external:
+        for path in ("/id/authority/volos.nt", "/id/prize-edition/5.nt", "/id/theme/housing.nt"):
+            ours = triples(app_client.get(path).content, ox.RdfFormat.N_TRIPLES)
+            theirs = triples(external.get(path).content, ox.RdfFormat.N_TRIPLES)
+            assert ours == theirs, path
+        landing = external.get("/", headers={"accept": BROWSER}).text
+        embedded = app_client.get("/", headers={"accept": BROWSER}).text
+        figures = re.compile(r'<table class="figures">.*?</table>', re.S)
+        a = figures.search(landing).group(0)  # type: ignore[union-attr]
+        b = figures.search(embedded).group(0)  # type: ignore[union-attr]
+        assert a.splitlines() == b.splitlines()
+        html = external.get("/id/prize-edition/5", headers={"accept": BROWSER}).text
+        assert html.count('<tr class="laureate">') == 4

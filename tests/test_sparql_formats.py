@@ -37,7 +37,9 @@ TRIPLES = [
     ox.Triple(n("jyvaskyla"), n("name"), ox.Literal("Jyväskylä", language="fi")),
     ox.Triple(n("jyvaskyla"), n("note"), ox.Literal(TRICKY)),
     ox.Triple(n("jyvaskyla"), n("count"), ox.Literal("42", datatype=ox.NamedNode(XSD + "integer"))),
-    ox.Triple(n("jyvaskyla"), n("date"), ox.Literal("2013-03-20", datatype=ox.NamedNode(XSD + "date"))),
+    ox.Triple(
+        n("jyvaskyla"), n("date"), ox.Literal("2013-03-20", datatype=ox.NamedNode(XSD + "date"))
+    ),
     ox.Triple(n("sisli"), n("partner"), n("jyvaskyla")),
     ox.Triple(n("sisli"), n("contact"), ox.BlankNode("c1")),
     ox.Triple(ox.BlankNode("c1"), n("name"), ox.Literal("Ayşe Çelik")),
@@ -140,15 +142,15 @@ def test_construct_round_trips(
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].split(";")[0] == media
     got = Graph().parse(data=r.content, format=rdflib_format)
-    expected = Graph().parse(
-        data=ox.serialize(TRIPLES, format=ox.RdfFormat.N_TRIPLES), format="nt"
-    )
+    expected = Graph().parse(data=ox.serialize(TRIPLES, format=ox.RdfFormat.N_TRIPLES), format="nt")
     assert isomorphic(got, expected)
 
 
 def test_ask_as_xml_and_json(client: TestClient) -> None:
     q = 'ASK { ?s ?p "Şişli"@tr }'
-    r = client.get("/sparql", params={"query": q}, headers={"accept": "application/sparql-results+xml"})
+    r = client.get(
+        "/sparql", params={"query": q}, headers={"accept": "application/sparql-results+xml"}
+    )
     assert "<boolean>true</boolean>" in r.text
     r = client.get("/sparql", params={"query": q}, headers={"accept": "application/json"})
     assert r.json() == {"head": {}, "boolean": True}

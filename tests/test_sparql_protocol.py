@@ -24,13 +24,12 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from conftest import CONFORMANCE
 from fastapi.testclient import TestClient
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 from sparql_helpers import BACKENDS, dataset_of, make_app
-
-from conftest import CONFORMANCE
 
 PROTOCOL = CONFORMANCE / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -41,7 +40,8 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 pytestmark = pytest.mark.skipif(
-    not PROTOCOL.is_dir(), reason="../shared/conformance/sparql11-protocol is not beside the checkout"
+    not PROTOCOL.is_dir(),
+    reason="../shared/conformance/sparql11-protocol is not beside the checkout",
 )
 
 RESULT_TYPES = {
@@ -116,9 +116,7 @@ def protocol_dataset() -> Any:
     """data1.nt … data3.nt, each in the named graph the manifest labels it with."""
     graphs = {}
     for name in ("data1", "data2", "data3"):
-        triples = ox.parse(
-            (PROTOCOL / f"{name}.nt").read_bytes(), format=ox.RdfFormat.N_TRIPLES
-        )
+        triples = ox.parse((PROTOCOL / f"{name}.nt").read_bytes(), format=ox.RdfFormat.N_TRIPLES)
         graphs[f"http://kasei.us/2009/09/sparql/data/{name}.rdf"] = list(triples)
     return dataset_of(graphs)
 
@@ -148,11 +146,7 @@ def check_response(response: Any, req: HttpRequest) -> None:
         assert media in RESULT_TYPES[req.expected_format], media
     if req.expected_boolean is not None:
         media = response.headers["content-type"].split(";")[0]
-        fmt = (
-            ox.QueryResultsFormat.JSON
-            if media.endswith("json")
-            else ox.QueryResultsFormat.XML
-        )
+        fmt = ox.QueryResultsFormat.JSON if media.endswith("json") else ox.QueryResultsFormat.XML
         result = ox.parse_query_results(response.content, format=fmt)
         assert isinstance(result, ox.QueryBoolean)
         assert bool(result) is req.expected_boolean
@@ -177,9 +171,7 @@ def test_protocol_manifest(client: TestClient, test: ProtocolTest) -> None:
     before = count_quads(client)
     assert before == 3
     for req in test.requests[:1] if is_update_test else test.requests:
-        response = client.request(
-            req.method, req.path, headers=req.headers, content=req.body
-        )
+        response = client.request(req.method, req.path, headers=req.headers, content=req.body)
         if is_update_test:
             # read-only endpoint: the update is refused (the manifest expects 2xx from a
             # writable endpoint), with a message, and changes nothing

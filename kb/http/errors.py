@@ -27,6 +27,14 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     if wants_html(request):
+        try:  # the site's own error page (templates/), in the visitor's language
+            from kb.http.pages import render_error_page
+
+            page = render_error_page(request, status, error, detail)
+            page.headers.update(headers or {})
+            return page
+        except Exception:  # a broken template must not hide the error: the plain page below
+            log.exception("error page template failed")
         body = (
             f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(error)}"
             f"</title><main><h1>{status} {html.escape(error)}</h1>"

@@ -14,7 +14,9 @@ which calls `render_query_editor` for browsers.
 from __future__ import annotations
 
 import json
+import math
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb import i18n
 from kb.config import PROJECT_ROOT, Settings
@@ -102,7 +106,11 @@ TEMPLATE_KINDS = {
     "source",
     "scheme",
 }
-RDF_ALTERNATES = [f for f in FORMATS if f.rdf_format is not None]
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+)
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -147,6 +155,8 @@ class Page:
         if node is None or isinstance(node, ox.BlankNode | ox.Literal):
             return ""
         iri = node if isinstance(node, str) else node.value
+        if not iri.startswith(("http://", "https://", "/")):
+            return ""  # never a javascript: or data: link from the data
         base = self.settings.base_iri
         if iri.startswith(base + "id/"):
             return "/" + iri[len(base) :]
@@ -165,6 +175,8 @@ class Page:
         body = environment().get_template(template).render(page=self, t=self.t, **ctx)
         response = HTMLResponse(body, status_code=status, headers=headers)
         response.headers["Content-Language"] = self.lang
+        # The browser itself keeps every page to this app: no request to any other host.
+        response.headers.setdefault("Content-Security-Policy", CSP)
         vary = {v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()}
         response.headers["Vary"] = ", ".join(sorted(vary | {"Accept", "Accept-Language", "Cookie"}))
         given = self.request.query_params.get("lang")
@@ -228,13 +240,18 @@ def pick(rows: list[Row], var: str, lang: str) -> str:
     return best.value if best else ""
 
 
-_term_labels: dict[tuple[int, str], dict[str, str]] = {}
+_term_labels: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def term_labels(kb: KnowledgeBase, lang: str) -> dict[str, str]:
     """Labels of the ontology's terms (for property names on pages), read once per store."""
-    key = (id(kb.store), lang)
-    if key not in _term_labels:
+    try:
+        cache = _term_labels.setdefault(kb.store, {})
+    except TypeError:  # a store that cannot be weakly referenced: no cache
+        cache = {}
+    if lang not in cache:
         ns = kb.settings.ontology_ns
         rows = kb.store.select(
             f"SELECT ?t ?l WHERE {{ ?t <{RDFS}label> ?l "
@@ -244,10 +261,10 @@ def term_labels(kb: KnowledgeBase, lang: str) -> dict[str, str]:
         for row in rows:
             if isinstance(row["l"], ox.Literal):
                 by_term[_str(row["t"])].append(row["l"])
-        _term_labels[key] = {
+        cache[lang] = {
             t: lit.value for t, lits in by_term.items() if (lit := best_literal(lits, lang))
         }
-    return _term_labels[key]
+    return cache[lang]
 
 
 _WELL_KNOWN = {
@@ -263,6 +280,8 @@ _WELL_KNOWN = {
     SKOS + "prefLabel": ("name", "nom"),
     SKOS + "altLabel": ("also written", "autre graphie"),
     SKOS + "note": ("note", "note"),
+    SKOS + "editorialNote": ("editorial note", "note éditoriale"),
+    SKOS + "scopeNote": ("scope note", "note d’application"),
     SKOS + "definition": ("definition", "définition"),
     SKOS + "exactMatch": ("same as", "identique à"),
     SKOS + "inScheme": ("vocabulary", "vocabulaire"),
@@ -345,7 +364,16 @@ def cells(page: Page, view: View, values: Iterable[Any]) -> list[Cell]:
 
 
 HUMAN_DATES = ("#date", "#gYearMonth")
-_HIDDEN = {RDF + "type", SKOS + "prefLabel", DCTERMS + "title", DCTERMS + "source", FOAF + "name"}
+#: Shown elsewhere on every page (title, lead paragraph, sources), so not in the table.
+_HIDDEN = {
+    RDF + "type",
+    SKOS + "prefLabel",
+    DCTERMS + "title",
+    DCTERMS + "source",
+    FOAF + "name",
+    DCTERMS + "description",
+    SKOS + "definition",
+}
 
 
 def property_rows(kb: KnowledgeBase, page: Page, view: View) -> list[tuple[str, list[Cell]]]:
@@ -371,7 +399,13 @@ def inbound_rows(kb: KnowledgeBase, page: Page, view: View) -> list[tuple[str, l
             key=lambda s: view.label(s),
         )
         if named:
-            rows.append((property_label(kb, prop, page.lang), cells(page, view, named)))
+            found = cells(page, view, named)
+            records = kb.settings.base_iri + "id/"
+            for cell, node in zip(found, named, strict=True):
+                # a record without a name of its own (a membership, an award): say which kind
+                if view.label(node) == local_name(node.value) and node.value.startswith(records):
+                    cell.text = node.value[len(records) :]
+            rows.append((property_label(kb, prop, page.lang), found))
     return rows
 
 
@@ -409,6 +443,18 @@ def not_found(request: Request, kb: KnowledgeBase, what: str) -> Response:
     )
 
 
+def render_error_page(request: Request, status: int, error: str, detail: str) -> Response:
+    """An error as a page of the site (used by kb.http.errors for browsers)."""
+    kb = getattr(request.app.state, "kb", None)
+    settings = kb.settings if kb is not None else Settings()
+    page = Page(request, settings)
+    if status == 404:
+        return page.render("404.html", status=404, what=request.url.path, title="404")
+    return page.render(
+        "error.html", status=status, error=error, detail=detail, title=f"{status} {error}"
+    )
+
+
 def not_acceptable(offered: Iterable[Format]) -> Response:
     return JSONResponse(
         {
@@ -418,6 +464,37 @@ def not_acceptable(offered: Iterable[Format]) -> Response:
         status_code=406,
         headers={"Vary": "Accept"},
     )
+
+
+def records_by_kind(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """The IRIs of the records (subjects under `{base}id/`), by kind."""
+    records = kb.settings.base_iri + "id/"
+    rows = kb.store.select(
+        f"SELECT DISTINCT ?s WHERE {{ ?s a ?type . "
+        f"FILTER(STRSTARTS(STR(?s), {json.dumps(records)})) }}"
+    )
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        iri = _str(row["s"])
+        kind, _, slug = iri[len(records) :].partition("/")
+        if slug and "/" not in slug:
+            kinds[kind].append(iri)
+    return dict(kinds)
+
+
+@router.api_route("/id/{kind}/", methods=["GET", "HEAD"], include_in_schema=False)
+def kind_index(kind: str, request: Request, kb: KB) -> Response:
+    """Every record of one kind, as links (for people and crawlers)."""
+    iris = records_by_kind(kb).get(kind)
+    if not iris:
+        return not_found(request, kb, f"/id/{kind}/")
+    page = Page(request, kb.settings)
+    names = labels_of(kb.store, iris, page.lang)
+    items = sorted(
+        ({"href": page.href(i), "name": names.get(i, local_name(i))} for i in iris),
+        key=lambda x: (x["name"].casefold(), x["href"]),
+    )
+    return page.render("index.html", title=f"/id/{kind}/", kind=kind, items=items)
 
 
 @router.api_route("/id/{kind}/{name}", methods=["GET", "HEAD"], include_in_schema=True)
@@ -457,7 +534,7 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         headers=headers,
         kind=kind,
         view=view,
-        title=view.label(),
+        title=title_for(kb, page, view, kind),
         path=path,
         iri=iri,
         types=type_names(kb, page, view),
@@ -468,6 +545,34 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         jsonld=schema_org(kb, page, view, kind),
         **extra,
     )
+
+
+def title_for(kb: KnowledgeBase, page: Page, view: View, kind: str) -> str:
+    """The heading of a page: the record's name, or words made from what it links."""
+    if any(view.labels_in().values()) or view.text(FOAF + "name"):
+        return view.label()
+    a = kb.settings.ontology_ns
+
+    def name(prop: str) -> str:
+        node = view.value(prop)
+        return view.label(node) if isinstance(node, ox.NamedNode) else ""
+
+    made = {
+        "award": " · ".join(x for x in (name(a + "laureate"), name(a + "edition")) if x),
+        "signature": " · ".join(
+            x for x in (name(a + "onBehalfOf"), name(a + "signedDocument")) if x
+        ),
+        "membership": " · ".join(
+            x for x in (name(ORG + "member"), name(ORG + "organization")) if x
+        ),
+        "secondment": " · ".join(
+            x for x in (name(ORG + "member"), name(ORG + "organization")) if x
+        ),
+        "figure": " · ".join(
+            x for x in (view.text(RDF + "value"), name(a + "measure"), name(a + "about")) if x
+        ),
+    }.get(kind, "")
+    return made or view.label()
 
 
 # -- what each kind of page shows beyond its own properties ---------------------------------
@@ -646,16 +751,11 @@ def _concept_list(kb: KnowledgeBase, page: Page, view: View) -> dict[str, Any]:
     return {"concepts": concepts}
 
 
-def _concept(kb: KnowledgeBase, page: Page, view: View) -> dict[str, Any]:
-    return {"definition": view.text(SKOS + "definition")}
-
-
 KIND_CONTEXT = {
     "authority": _authority,
     "prize-edition": _prize_edition,
     "country": _country,
     "scheme": _concept_list,
-    **dict.fromkeys(CONCEPT_KINDS, _concept),
 }
 
 
@@ -751,7 +851,7 @@ def stated_figures(kb: KnowledgeBase, page: Page) -> dict[str, list[dict[str, An
             }
         )
     for figures in out.values():
-        figures.sort(key=lambda x: x["date_raw"] or "0", reverse=True)
+        figures.sort(key=lambda x: (x["date_raw"] or "0", x["value"] or 0, x["href"]), reverse=True)
     return out
 
 
@@ -829,7 +929,18 @@ def _bin(value: int, maximum: int) -> int:
     """Colour class 0 (none) to 4 (the most)."""
     if value <= 0 or maximum <= 0:
         return 0
-    return min(4, 1 + (value - 1) * 4 // maximum)
+    return min(4, max(1, math.ceil(4 * value / maximum)))
+
+
+def ordered_concepts(kb: KnowledgeBase, page: Page, subject: str, prop: str) -> list[Cell]:
+    """The concepts `subject` links to by `prop`, in the order of their skos:notation."""
+    rows = kb.store.select(
+        f"SELECT ?c ?n WHERE {{ {_iri(subject)} {_iri(prop)} ?c . "
+        f"OPTIONAL {{ ?c <{SKOS}notation> ?n }} }}"
+    )
+    names = labels_of(kb.store, [r["c"] for r in rows], page.lang)
+    rows.sort(key=lambda r: (_str(r["n"]).zfill(4), names.get(_str(r["c"]), "")))
+    return [Cell(names.get(_str(r["c"]), ""), page.href(r["c"])) for r in rows]
 
 
 @router.get("/", include_in_schema=False)
@@ -861,11 +972,12 @@ def landing(request: Request, kb: KB) -> Response:
     )
     europe = load_europe_map(WORLD_ATLAS)
     bars = awards_by_edition(kb, page)
+    kinds = sorted((k, len(v)) for k, v in records_by_kind(kb).items())
     return page.render(
         "landing.html",
         alliance=alliance,
-        objectives=cells(page, alliance, alliance.values(a + "objective")),
-        lines=cells(page, alliance, alliance.values(a + "lineOfAction")),
+        objectives=ordered_concepts(kb, page, alliance_iri, a + "objective"),
+        lines=ordered_concepts(kb, page, alliance_iri, a + "lineOfAction"),
         counts=live_counts(kb),
         figures=stated_figures(kb, page),
         europe=europe,
@@ -873,6 +985,7 @@ def landing(request: Request, kb: KB) -> Response:
         country_rows=country_rows,
         bars=bars,
         bar_max=max([b["count"] for b in bars] or [1]),
+        kinds=kinds,
         jsonld={
             "@context": "https://schema.org",
             "@type": "Dataset",
@@ -1107,7 +1220,12 @@ async def validate(request: Request, kb: KB) -> Response:
             declared = request.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit + 64_000:
                 raise TooLargeError
-            form = await request.form(max_part_size=limit)
+            try:
+                form = await request.form(max_part_size=limit + 1)
+            except StarletteHTTPException as exc:
+                if "exceeded" in str(exc.detail).lower() or "size" in str(exc.detail).lower():
+                    raise TooLargeError from exc
+                raise
             upload = form.get("file")
             data = b""
             if upload is not None and not isinstance(upload, str):
@@ -1155,7 +1273,8 @@ async def validate(request: Request, kb: KB) -> Response:
     from kb.load import InputError
 
     try:
-        report = validate_upload(kb.settings, data, media_type, kb.dataset)
+        # SHACL is CPU-bound: off the event loop, so other requests are still answered.
+        report = await run_in_threadpool(validate_upload, kb.settings, data, media_type, kb.dataset)
     except InputError as exc:
         status = 415 if type(exc).__name__ == "UnsupportedMediaTypeError" else 400
         return _validate_error(
@@ -1248,8 +1367,10 @@ def _grouped(report: Any, page: Page, store: KnowledgeStore) -> list[dict[str, A
         group = groups.setdefault(
             key, {"node": report.shorten(r.focus_node), "href": "", "results": []}
         )
-        if not group["href"] and key.startswith(page.settings.base_iri + "id/") and store.ask(
-            f"ASK {{ {_iri(key)} ?p ?o }}"
+        if (
+            not group["href"]
+            and key.startswith(page.settings.base_iri + "id/")
+            and store.ask(f"ASK {{ {_iri(key)} ?p ?o }}")
         ):
             group["href"] = page.href(key)
         group["results"].append(

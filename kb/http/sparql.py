@@ -151,8 +151,10 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
     raw_qs = request.scope.get("query_string", b"")
     if request.method == "GET" and len(raw_qs) > settings.max_query_length * 3 + 4096:
         raise ProtocolError(414, "URI Too Long", "the request URI is too long")
-    url_params = parse_qsl(raw_qs.decode("latin-1"), keep_blank_values=True)
-    url_params = [(k, v) for k, v in url_params]
+    try:
+        url_params = parse_qsl(raw_qs.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise ProtocolError(400, "Bad Request", "the request URI is not UTF-8") from None
     params = list(url_params)
     query: str | None = None
     if request.method == "POST":
