@@ -73,6 +73,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not logging.getLogger().handlers:  # `uvicorn server:app`: show our INFO lines too
+            logging.basicConfig(
+                level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            )
         kb = knowledge_base or open_knowledge_base(settings, data_dir)
         if knowledge_base is None:
             validate_at_startup(kb)

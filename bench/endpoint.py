@@ -165,13 +165,16 @@ def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float,
     return rps, lat.get("50", 0.0), lat.get("99", 0.0), total, errors
 
 
-def answers(url: str) -> dict[str, int]:
-    """Rows of each query (a sanity check that every server sees the same data)."""
-    rows = {}
+def answers(url: str) -> dict[str, float]:
+    """Rows of each query (every server must see the same data), and one query's time alone."""
+    rows: dict[str, float] = {}
     for name, q in QUERIES.items():
-        r = httpx.get(url, params={"query": q}, headers={"accept": ACCEPT}, timeout=600)
+        start = time.perf_counter()
+        r = httpx.get(url, params={"query": q}, headers={"accept": ACCEPT}, timeout=900)
+        rows[f"{name} alone ms"] = round((time.perf_counter() - start) * 1000, 1)
         r.raise_for_status()
-        rows[name] = len(r.json()["results"]["bindings"])
+        rows[f"{name} rows"] = len(r.json()["results"]["bindings"])
+    print(f"  answers: {rows}", flush=True)
     return rows
 
 
@@ -192,12 +195,12 @@ def load_runs(size: int, server: str, url: str, duration: int, connections: int)
 
 def bench_size(
     size: int, duration: int, connections: int, skip: set[str]
-) -> tuple[list[Run], list[Startup], dict[str, dict[str, int]]]:
+) -> tuple[list[Run], list[Startup], dict[str, dict[str, float]]]:
     from bench.synthetic import generate
 
     runs: list[Run] = []
     startups: list[Startup] = []
-    checks: dict[str, dict[str, int]] = {}
+    checks: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="alliance-bench-") as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
@@ -224,6 +227,10 @@ def bench_size(
         for label, env in [
             ("alliance-kb (cache)", {}),
             ("alliance-kb (no cache)", {"ALLIANCE_RESPONSE_CACHE_MB": "0"}),
+            (
+                "alliance-kb (no cache, on disk)",
+                {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_STORE_LOCATION": str(location)},
+            ),
         ]:
             port = free_port()
             cmd = [*kb, "--port", str(port)]
@@ -278,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     all_runs: list[Run] = []
     all_startups: list[Startup] = []
-    all_checks: dict[str, dict[str, dict[str, int]]] = {}
+    all_checks: dict[str, dict[str, dict[str, float]]] = {}
     for size in args.sizes:
         runs, startups, checks = bench_size(size, args.duration, args.connections, set(args.skip))
         all_runs += runs

@@ -703,6 +703,7 @@ class FastEngine:
         for var in ("$currentShape", "$shapesGraph"):
             if var in masked:
                 raise UnsupportedShapeError(f"{shape.n3()}: {var} in sh:sparql")
+        select = not_exists_to_minus(select)
         return self._prefixes(constraint) + "\n" + select, _joinable(_mask(select))
 
     def _sparql(self, shape: Node, constraint: Node, focus: str) -> list[_Raw]:
@@ -904,6 +905,97 @@ def _matching(masked: str, open_at: int) -> int:
             if depth == 0:
                 return i
     raise UnsupportedShapeError("unbalanced braces in sh:select")
+
+
+_VAR = re.compile(r"[?$]([A-Za-z_][\w]*)")
+
+
+def _call_spans(masked: str, keyword: str) -> list[tuple[int, int]]:
+    """Spans of `KEYWORD ( ... )` calls (balanced parentheses)."""
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(rf"\b{keyword}\s*(?=\()", masked, re.I):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        depth, j = 0, m.end()
+        for j in range(m.end(), len(masked)):
+            if masked[j] == "(":
+                depth += 1
+            elif masked[j] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+        spans.append((m.start(), j + 1))
+    return spans
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def not_exists_to_minus(query: str) -> str:
+    """Rewrite `FILTER NOT EXISTS { P }` of the outer group as `MINUS { T . P }`.
+
+    Oxigraph evaluates a NOT EXISTS with several triple patterns without using the outer
+    bindings (quadratic on large data), a MINUS with a hash join. T is the outer group's own
+    triple patterns. The two agree when P is a plain group (triples and filters), every
+    variable P shares with the outer group is bound by T (or is `$this`, bound by the focus
+    nodes), and P's filters use only variables of P or T: then an outer solution has a
+    compatible solution of T ⋈ P exactly when P, with the outer bindings substituted, has one.
+    """
+    masked = _mask(query)
+    open_at = masked.index("{", _select_start(masked))
+    close_at = _matching(masked, open_at)
+    blocks: list[tuple[int, int, int, str]] = []  # (keyword start, open, close, keyword)
+    i = open_at + 1
+    while i < close_at:
+        if masked[i] == "{":
+            end = _matching(masked, i)
+            kw = re.search(r"(FILTER\s+NOT\s+EXISTS|\w+)?\s*$", masked[open_at + 1 : i], re.I)
+            start = open_at + 1 + kw.start(1) if kw and kw.group(1) else i
+            keyword = re.sub(r"\s+", " ", kw.group(1).upper()) if kw and kw.group(1) else ""
+            blocks.append((start, i, end, keyword))
+            i = end + 1
+        else:
+            i += 1
+    if not any(b[3] == "FILTER NOT EXISTS" for b in blocks):
+        return query
+    body = slice(open_at + 1, close_at)
+    spans = [(start, end + 1) for start, _o, end, _k in blocks]
+    top_masked = _blank(masked, spans)
+    spans += _call_spans(top_masked[body], "FILTER") and [
+        (open_at + 1 + a, open_at + 1 + b) for a, b in _call_spans(top_masked[body], "FILTER")
+    ]
+    spans += [(open_at + 1 + a, open_at + 1 + b) for a, b in _call_spans(top_masked[body], "BIND")]
+    outer_triples = _blank(query, spans)[body]
+    outer_masked = _blank(masked, spans)[body]
+    if re.search(r"\b(VALUES|GRAPH|SERVICE)\b", outer_masked, re.I):
+        return query
+    t_vars = set(_VAR.findall(outer_masked))
+    t_text = re.sub(r"\.(\s*\.)+", ".", outer_triples).strip().rstrip(".").strip()
+    edits = []
+    for start, o, end, keyword in blocks:
+        inner = masked[o + 1 : end]
+        if keyword != "FILTER NOT EXISTS" or "{" in inner:
+            continue
+        filters = "".join(inner[a:b] for a, b in _call_spans(inner, "FILTER"))
+        triples = _blank(inner, _call_spans(inner, "FILTER"))
+        if re.search(r"\b(BIND|VALUES|OPTIONAL|MINUS|UNION|GRAPH|SERVICE)\b", triples, re.I):
+            continue
+        p_vars = set(_VAR.findall(triples))
+        outside = masked[open_at + 1 : start] + masked[end + 1 : close_at]
+        shared = p_vars & (set(_VAR.findall(outside)) | {"this"})
+        if not shared or not shared <= t_vars | {"this"}:
+            continue
+        if not set(_VAR.findall(filters)) <= p_vars | t_vars:
+            continue
+        edits.append((start, o, end))
+    for start, o, _end in reversed(edits):
+        prefix = f"MINUS {{ {t_text} . " if t_text else "MINUS { "
+        query = query[:start] + prefix + query[o + 1 :]
+    return query
 
 
 def _joinable(masked: str) -> bool:

@@ -10,13 +10,15 @@ from pathlib import Path
 import pyshacl
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, SH
+from rdflib.namespace import RDF, SH
 
 from kb.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DCAT_AP = ROOT.parent / "shared" / "conformance" / "dcat-ap-3.0.1"
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 BASE = "https://w3id.org/roma-alliance/"
 FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type/"
@@ -95,7 +97,7 @@ def test_one_distribution_per_file_with_true_size_and_checksum(out: Path, catalo
         assert str(catalog.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
         assert catalog.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
         assert str(catalog.value(dist, DCAT.mediaType)).startswith(IANA)
-        assert str(catalog.value(dist, DCTERMS.format)).startswith(FILE_TYPES)
+        assert str(catalog.value(dist, DCTERMS["format"])).startswith(FILE_TYPES)
         assert catalog.value(dist, DCAT.accessURL) is not None
         assert catalog.value(dist, DCTERMS.license) is not None
 
