@@ -55,6 +55,8 @@ MUTATIONS = (
     "membership starting in 2001 (a Warning)",
 )
 
+#: (mutation, predicate) whose triples the mutation removes.
+DROPPED = {(3, "http://www.w3.org/ns/org#member"), (4, "http://schema.org/startDate")}
 _IRI = re.compile(rf"^({re.escape(CANONICAL)}id/({'|'.join(COPIED)})/)([a-z0-9-]+)$")
 _SHIFT = {ONT + "participantNumber": 1000, ONT + "editionNumber": 100}
 
@@ -137,9 +139,7 @@ def _mutate(
                 add.append(
                     ox.Triple(t.subject, t.predicate, ox.Literal("7", datatype=t.object.datatype))
                 )
-            elif kind == 3 and p == "http://www.w3.org/ns/org#member":
-                drop.add(i)
-            elif kind == 4 and p == "http://schema.org/startDate":
+            elif (kind, p) in DROPPED:
                 drop.add(i)
         if kind == 2 and not any(
             triples[i].predicate.value == ONT + "rank" for i in by_subject[subject]

@@ -20,7 +20,6 @@ import argparse
 import calendar
 import json
 import logging
-import multiprocessing as mp
 import os
 import shutil
 import sys
@@ -31,7 +30,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -50,7 +48,7 @@ from kb.distribution import (
 from kb.feed import atom_feed
 from kb.load import InputError, LoadedDataset, data_files, load_dataset, parse_file
 from kb.store import EmbeddedStore, KnowledgeStore
-from kb.void import VOID_PREFIXES, Statistics, compute_statistics, void_triples
+from kb.void import VOID_PREFIXES, compute_statistics, void_triples
 
 log = logging.getLogger("kb.export")
 
@@ -135,11 +133,6 @@ def write_export(
     target.mkdir(parents=True, exist_ok=True)
     (target / "csv").mkdir(exist_ok=True)
     shared = len(dataset.quads) != len(dump.union)  # some triple is in two graphs
-    # Oxigraph holds the GIL: on large data a forked child computes the statistics and
-    # writes the JSON-LD (pure Python) while this process writes the other formats.
-    child = None
-    if len(dump.union) >= PARALLEL_MIN_TRIPLES and "fork" in mp.get_all_start_methods():
-        child = _start_child(dump, store, settings, shared, target / "alliance.jsonld", context)
     # gzip releases the GIL: compress N-Triples while the other writers run
     with (
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -157,15 +150,14 @@ def write_export(
         with open(target / "alliance.rdf", "wb") as out:
             serialize.write_rdfxml(dump, out, prefixes)
         now = step("alliance.rdf", now)
-        if child is None:
-            with open(target / "alliance.jsonld", "wb") as out:
-                serialize.write_jsonld(dump, out, context)
-            now = step("alliance.jsonld", now)
+        with open(target / "alliance.jsonld", "wb") as out:
+            serialize.write_jsonld(dump, out, context)
+        now = step("alliance.jsonld", now)
         gz.result()
         now = step("alliance.nt.gz", now)
     ontology = settings.graph_iri("ontology")
     (target / "ontology.ttl").write_bytes(
-        serialize.lines_to_turtle(dump.graphs.get(ontology, []), prefixes)
+        serialize.lines_to_turtle(dump.graph_lines(ontology), prefixes)
     )
     (target / "shapes.ttl").write_bytes(
         serialize.quads_to_turtle(
@@ -197,13 +189,9 @@ def write_export(
         *(f"csv/{t.file_name}" for t in tables),
         "csv/csv-metadata.json",
     ]
-    if child is not None:
-        stats = _finish_child(*child)
-        now = step("alliance.jsonld and statistics (forked process)", now)
     files = [file_info(target, name) for name in names]
-    if child is None:
-        stats = compute_statistics(store, settings, shared_triples=shared)
-        now = step("statistics", now)
+    stats = compute_statistics(store, settings, shared_triples=shared)
+    now = step("statistics", now)
     (target / "void.ttl").write_bytes(
         serialize.triples_to_turtle(void_triples(settings, stats, release, files), VOID_PREFIXES)
     )
@@ -232,61 +220,6 @@ def write_export(
         os.utime(path, (stamp, stamp))
     timings["total"] = time.perf_counter() - started
     return ExportResult(target, release, files, timings)
-
-
-#: From this many triples, the JSON-LD and the statistics are made in a forked process.
-PARALLEL_MIN_TRIPLES = 200_000
-
-
-def _child_main(
-    conn: Any,
-    dump: serialize.SortedDump,
-    store: KnowledgeStore,
-    settings: Settings,
-    shared: bool,
-    jsonld_path: Path,
-    context: dict[str, Any],
-) -> None:
-    try:
-        with open(jsonld_path, "wb") as out:
-            serialize.write_jsonld(dump, out, context)
-        conn.send(("ok", compute_statistics(store, settings, shared_triples=shared)))
-    except BaseException as exc:  # reported by the parent
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def _start_child(
-    dump: serialize.SortedDump,
-    store: KnowledgeStore,
-    settings: Settings,
-    shared: bool,
-    jsonld_path: Path,
-    context: dict[str, Any],
-) -> tuple[Any, Any]:
-    """Fork (before any thread starts): the child shares the dump and the store, copy on
-    write, and sends back only the statistics."""
-    ctx = mp.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(
-        target=_child_main, args=(sender, dump, store, settings, shared, jsonld_path, context)
-    )
-    process.start()
-    sender.close()
-    return process, receiver
-
-
-def _finish_child(process: Any, receiver: Any) -> Statistics:
-    try:
-        status, payload = receiver.recv()
-    except EOFError:
-        status, payload = "error", "the export's child process died"
-    process.join()
-    if status != "ok":
-        raise RuntimeError(f"statistics and JSON-LD: {payload}")
-    stats: Statistics = payload
-    return stats
 
 
 def check_conformance(settings: Settings, dataset: LoadedDataset) -> None:

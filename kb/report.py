@@ -86,6 +86,8 @@ class ValidationResult:
     source_shape: Node | None = None
     constraint_component: URIRef | None = None
     source_file: str | None = None
+    #: For SPARQL-based constraints, the sh:sparql node (not part of equality).
+    source_constraint: Node | None = field(default=None, compare=False)
 
     def message(self, lang: str = "en") -> str:
         """The shape's message in `lang`, else English, else any message there is."""

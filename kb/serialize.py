@@ -125,7 +125,7 @@ def _cut_graphs(blob: bytes, graphs: list[str]) -> dict[str, bytes] | None:
         first = blob.rfind(b"\n", 0, blob.find(suffix)) + 1
         end = blob.rfind(suffix) + len(suffix)
         region = blob[first:end]
-        if region.count(b"\n") != n or region.count(suffix) != n:
+        if region.count(b"\n") != n:  # (it holds the graph's n lines, first to last)
             return None  # interleaved with another graph's lines
         out[graph] = region.replace(suffix, b" .\n")
         total += n
@@ -169,8 +169,25 @@ class SortedDump:
     """
 
     union: list[bytes] = field(default_factory=list)
-    graphs: dict[str, list[bytes]] = field(default_factory=dict)
+    #: each graph's lines with the rdf:type predicate still swapped for `_TYPE_MARK`
+    marked_graphs: dict[str, list[bytes]] = field(default_factory=dict)
     lexical: list[bytes] = field(default_factory=list)  # the union in plain lexical order
+    marked_union: list[bytes] = field(default_factory=list)
+
+    @cached_property
+    def graphs(self) -> dict[str, list[bytes]]:
+        """Each named graph's own lines, in the union's order, graphs in IRI order."""
+        return {g: _unmark(lines) for g, lines in self.marked_graphs.items()}
+
+    def graph_lines(self, graph: str) -> list[bytes]:
+        """One named graph's lines (empty if the graph is absent)."""
+        return _unmark(self.marked_graphs.get(graph, []))
+
+    @classmethod
+    def from_lines(cls, lines: list[bytes]) -> SortedDump:
+        """Lines already in readable order (one graph)."""
+        marked = [line.replace(_TYPE, _TYPE_MARK) for line in lines]
+        return cls(lines, {"": marked}, sorted(lines), marked)
 
     @classmethod
     def from_quads(
@@ -222,14 +239,16 @@ class SortedDump:
             # a byte that sorts lowest and cannot occur in N-Triples, then swapped back
             marked = sorted(set(blobs[graph].replace(_TYPE, _TYPE_MARK).splitlines(True)))
             runs += marked
-            by_graph[graph] = _unmark(marked)
+            by_graph[graph] = marked
         del blobs
-        # the graphs' sorted runs merge fast (Timsort); a triple in two graphs counts once
-        merged = sorted(runs)
+        if len(by_graph) == 1:
+            union = runs
+        else:
+            # the graphs' sorted runs merge fast (Timsort); a triple in two graphs counts once
+            union = [line for line, _ in itertools.groupby(sorted(runs))]
         del runs
-        union = [line for line, _ in itertools.groupby(merged)]
-        readable = _unmark(union)
-        return cls(readable, by_graph, sorted(readable))
+        readable = b"".join(union).replace(_TYPE_MARK, _TYPE).splitlines(True)
+        return cls(readable, by_graph, sorted(readable), union)
 
     @cached_property
     def triples(self) -> list[ox.Quad]:
@@ -271,8 +290,8 @@ def write_turtle(dump: SortedDump, out: IO[bytes], prefixes: dict[str, str]) -> 
 def write_trig(dump: SortedDump, out: IO[bytes], prefixes: dict[str, str]) -> None:
     """TriG: one block per named graph, each a Turtle body under the shared prefixes."""
     out.write(_prefix_header(prefixes))
-    by_line = dict(zip(dump.union, dump.triples, strict=True))
-    for graph, lines in dump.graphs.items():
+    by_line = dict(zip(dump.marked_union, dump.triples, strict=True))
+    for graph, lines in dump.marked_graphs.items():
         out.write(b"\n" + (f"<{graph}> " if graph else "").encode() + b"{\n")
         out.write(_turtle_body([by_line[line] for line in lines], prefixes))
         out.write(b"}\n")
@@ -391,5 +410,5 @@ def quads_to_turtle(quads: Iterable[ox.Quad], prefixes: dict[str, str]) -> bytes
 def lines_to_turtle(lines: list[bytes], prefixes: dict[str, str]) -> bytes:
     """Lines of a `SortedDump` (already in order) as Turtle."""
     buffer = io.BytesIO()
-    write_turtle(SortedDump(lines, {}, lines), buffer, prefixes)
+    write_turtle(SortedDump.from_lines(lines), buffer, prefixes)
     return buffer.getvalue()

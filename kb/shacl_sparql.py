@@ -102,6 +102,7 @@ TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsO
 SHAPE_REFS = (SH.node, SH["not"], SH.qualifiedValueShape, SH.property)
 SHAPE_LISTS = (SH["and"], SH["or"], SH.xone)
 
+FOCUS_GRAPH = "urn:alliance-kb:focus"
 PH = "?__focus__"  # placeholder for the focus variable in a focus pattern
 _fresh = itertools.count()
 
@@ -167,6 +168,7 @@ class _Raw:
     path: Node | None = None
     constraint_messages: list[Literal] = field(default_factory=list)
     bindings: dict[str, Any] | None = None
+    constraint: Node | None = None
 
 
 class FastEngine:
@@ -186,6 +188,12 @@ class FastEngine:
         for shape in self.shapes:
             self._check(shape)
         self.targeted = [s for s in self.shapes if self._targets(s)]
+        self._lossy_predicates = {
+            str(shapes.value(s, SH.path))
+            for s in self.shapes
+            if isinstance(shapes.value(s, SH.path), URIRef)
+            and any(str(d) in LOSSY_DATATYPES for d in shapes.objects(s, SH.datatype))
+        }
         self._sparql_cache: dict[Node, tuple[str, bool]] = {}
         for shape in self.shapes:
             for c in shapes.objects(shape, SH.sparql):
@@ -252,6 +260,9 @@ class FastEngine:
     ) -> list[ValidationResult]:
         """Every result of every targeted shape (restricted to `focus_filter` if given).
 
+        The data graph is the store's default graph (Oxigraph answers several times faster
+        there than on the union of named graphs).
+
         `quads` are the data as parsed (before the store saw them): Oxigraph's store keeps
         literals by value ("2"^^xsd:positiveInteger comes back as "2"^^xsd:integer), so the
         original literals are needed to check sh:datatype and to report values as written.
@@ -260,32 +271,47 @@ class FastEngine:
         self._conv: dict[Any, Node] = {}
         self._restore_ctx: dict[tuple[Any, Any, Any], Any] = {}
         self._restore_any: dict[Any, Any] = {}
+        self._originals: dict[str, list[tuple[Any, Any]]] | None = None
         if quads is not None:
             self._index_lossy(quads)
         results: list[ValidationResult] = []
-        for shape in self.targeted:
-            if self._deactivated(shape):
-                continue
-            parts = self._targets(shape)
-            focus = (
-                f"{{ SELECT DISTINCT {PH} WHERE {{ "
-                + " UNION ".join(f"{{ {p} }}" for p in parts)
-                + " } }"
-            )
-            for raw in self._evaluate(shape, focus):
-                result = self._result(raw)
-                if focus_filter is None or result.focus_node in focus_filter:
-                    results.append(result)
+        # Each shape's focus nodes are computed once, into a named graph of their own (the
+        # data is in the default graph, so no query of the data sees them).
+        graph = ox.NamedNode(FOCUS_GRAPH)
+        try:
+            for n, shape in enumerate(self.targeted):
+                if self._deactivated(shape):
+                    continue
+                union = " UNION ".join(f"{{ {p} }}" for p in self._targets(shape))
+                key = f"<{FOCUS_GRAPH}/{n}>"
+                store.update(
+                    f"INSERT {{ GRAPH <{FOCUS_GRAPH}> {{ ?this {key} {key} }} }} "
+                    f"WHERE {{ {union.replace(PH, '?this')} FILTER(!isLiteral(?this)) }}"
+                )
+                focus = f"GRAPH <{FOCUS_GRAPH}> {{ {PH} {key} {key} }}"
+                if bool(self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")):
+                    focus = f"{{ SELECT DISTINCT {PH} WHERE {{ {union} }} }}"  # literal targets
+                for raw in self._evaluate(shape, focus):
+                    result = self._result(raw)
+                    if focus_filter is None or result.focus_node in focus_filter:
+                        results.append(result)
+        finally:
+            store.remove_graph(graph)
         return results
 
     def _index_lossy(self, quads: Iterable[Any]) -> None:
         """Remember the literals the store does not keep verbatim, to restore them."""
         typed: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
         plain = (XSD_STRING, str(RDF.langString))
+        wanted = self._lossy_predicates
+        originals: dict[str, list[tuple[Any, Any]]] = {p: [] for p in wanted}
+        self._originals = originals
         for q in quads:
             o = q.object
             if isinstance(o, ox.Literal) and o.datatype.value not in plain:
                 typed[o].append((q.subject, q.predicate))
+            if q.predicate.value in wanted:
+                originals[q.predicate.value].append((q.subject, o))
         canonical = canonical_literals(typed)
         ambiguous: set[Any] = set()
         for original, canon in canonical.items():
@@ -326,7 +352,7 @@ class FastEngine:
         return node
 
     def _query(self, query: str) -> Any:
-        return self.store.query(query, use_default_graph_as_union=True)
+        return self.store.query(query)
 
     def _list(self, node: Node | None) -> list[Node]:
         return [] if node is None else list(self.sg.items(node))
@@ -539,40 +565,43 @@ class FastEngine:
 
     def _datatype(self, shape: Node, focus: str, dt: Node) -> list[tuple[Any, Any]]:
         dts = str(dt)
-        if dt == RDFS.Literal:
+        if dt in (RDFS.Literal, RDFS.Datatype):
             return self._pairs(shape, focus, "FILTER(!isLiteral(?value))")
-        if dt == RDFS.Datatype:
-            return self._pairs(shape, focus, "FILTER(!isLiteral(?value))")
-        if self._restore_ctx or self._restore_any:
-            path = self.sg.value(shape, SH.path)
-            bad = []
-            for f, v in self._pairs(shape, focus):
-                original = self._restore(f, path, v)
-                literal = self._rdf(original)
-                if not (
-                    isinstance(literal, Literal)
-                    and str(literal.datatype or XSD.string) == dts
-                    and not literal.language
-                    and _well_formed(literal, dts)
-                ) and not (
-                    dt == RDF.langString and isinstance(literal, Literal) and literal.language
-                ):
-                    bad.append((f, v))
+        path = self.sg.value(shape, SH.path)
+        if dts in LOSSY_DATATYPES and self._originals is not None:
+            # The store changed these literals: check the literals as parsed.
+            if isinstance(path, URIRef):
+                foci = set(self._foci(focus))
+                candidates = [(s, o) for s, o in self._originals.get(str(path), ()) if s in foci]
+            else:
+                candidates = [(f, self._restore(f, path, v)) for f, v in self._pairs(shape, focus)]
+            return [(f, v) for f, v in candidates if not self._has_datatype(v, dt)]
+        term = _sparql_term(dt)
+        bad = self._pairs(shape, focus, f"FILTER(!isLiteral(?value) || datatype(?value) != {term})")
+        if dts in (XSD_STRING, str(RDF.langString)):
             return bad
-        bad = self._pairs(
-            shape, focus, f"FILTER(!isLiteral(?value) || datatype(?value) != {_sparql_term(dt)})"
+        f = focus.replace(PH, "?this")
+        values = self._values(shape, "?this", "?value")
+        q = (
+            f"SELECT DISTINCT ?value WHERE {{ {f} {values} "
+            f"FILTER(isLiteral(?value) && datatype(?value) = {term}) }}"
         )
-        checked: dict[Any, bool] = {}
-        for f, v in self._pairs(
-            shape, focus, f"FILTER(isLiteral(?value) && datatype(?value) = {_sparql_term(dt)})"
-        ):
-            ok = checked.get(v)
-            if ok is None:
-                literal = self._rdf(v)
-                ok = checked[v] = isinstance(literal, Literal) and _well_formed(literal, dts)
-            if not ok:
-                bad.append((f, v))
+        ill_typed = [s["value"] for s in self._query(q) if not self._has_datatype(s["value"], dt)]
+        if ill_typed:
+            bad += self._pairs(shape, focus, _values_clause(ill_typed))
         return bad
+
+    def _has_datatype(self, term: Any, dt: Node) -> bool:
+        literal = self._rdf(term)
+        if not isinstance(literal, Literal):
+            return False
+        if dt == RDF.langString:
+            return bool(literal.language)
+        return (
+            not literal.language
+            and str(literal.datatype or XSD.string) == str(dt)
+            and _well_formed(literal, str(dt))
+        )
 
     def _pair_constraints(
         self, shape: Node, focus: str, add: Callable[[URIRef, Iterable[tuple[Any, Any]]], None]
@@ -624,18 +653,27 @@ class FastEngine:
         if not members:
             return
         value_focus = self._value_focus(shape, focus)
-        pairs = self._pairs(shape, focus)
+        all_pairs: list[list[tuple[Any, Any]]] = []
+
+        def pairs() -> list[tuple[Any, Any]]:
+            if not all_pairs:
+                all_pairs.append(self._pairs(shape, focus))
+            return all_pairs[0]
+
         for comp, kind, shapes in members:
             failing = [self._failing(s, value_focus) for s in shapes]
-            if kind in ("node", "and"):
-                bad = set().union(*failing)
-                add(comp, [(f, v) for f, v in pairs if v in bad])
+            if kind in ("node", "and", "or"):
+                bad = set().union(*failing) if kind != "or" else set.intersection(*failing)
+                if not bad:
+                    continue
+                if not any(isinstance(b, ox.BlankNode) for b in bad) and len(bad) < 10_000:
+                    add(comp, self._pairs(shape, focus, _values_clause(bad)))
+                else:
+                    add(comp, [(f, v) for f, v in pairs() if v in bad])
             elif kind == "not":
-                add(comp, [(f, v) for f, v in pairs if v not in failing[0]])
-            elif kind == "or":
-                add(comp, [(f, v) for f, v in pairs if all(v in fl for fl in failing)])
+                add(comp, [(f, v) for f, v in pairs() if v not in failing[0]])
             else:
-                add(comp, [(f, v) for f, v in pairs if sum(v not in fl for fl in failing) != 1])
+                add(comp, [(f, v) for f, v in pairs() if sum(v not in fl for fl in failing) != 1])
 
     def _qualified(self, shape: Node, focus: str, qshape: Node) -> list[_Raw]:
         sg = self.sg
@@ -727,10 +765,11 @@ class FastEngine:
                 if isinstance(node, ox.BlankNode):
                     q = query[: open_at + 1] + f" VALUES ?this {{ {node} }} " + query[open_at + 1 :]
                 else:
+                    start = _select_start(masked)
                     body = _substitute_this(
-                        query[open_at:close_at], masked[open_at:close_at], str(node)
+                        query[start:close_at], masked[start:close_at], str(node)
                     )
-                    q = query[:open_at] + body + query[close_at:]
+                    q = query[:start] + body + query[close_at:]
                 for row in _rows(self._query(q)):
                     rows.append((node, row))
         out: list[_Raw] = []
@@ -755,6 +794,7 @@ class FastEngine:
                     self._rdf(path) if path is not None else path_node,
                     messages,
                     row,
+                    constraint,
                 )
             )
         return out
@@ -766,7 +806,7 @@ class FastEngine:
         severity = sg.value(raw.shape, SH.severity)
         messages: dict[str, str] = {}
         texts = [m for m in sg.objects(raw.shape, SH.message) if isinstance(m, Literal)]
-        for m in [*texts, *raw.constraint_messages]:
+        for m in [*raw.constraint_messages, *texts]:  # the SPARQL constraint's own first
             text = str(m)
             if raw.bindings is not None:
                 text = _substitute(text, raw.bindings, raw.focus, raw.value, self._rdf)
@@ -784,6 +824,7 @@ class FastEngine:
             messages=messages,
             source_shape=raw.shape,
             constraint_component=raw.component,
+            source_constraint=raw.constraint,
         )
 
 
@@ -803,6 +844,35 @@ def canonical_literals(literals: Iterable[Any]) -> dict[Any, Any]:
     for q in scratch:
         out[originals[int(q.subject.value[len(_SUBJECT) :])]] = q.object
     return out
+
+
+#: Datatypes whose literals an Oxigraph store does not keep as written (it keeps the value).
+LOSSY_DATATYPES = {
+    f"{_XSD}{name}"
+    for name in [
+        "integer",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+        "positiveInteger",
+        "decimal",
+        "float",
+        "double",
+        "boolean",
+    ]
+}
+
+
+def _values_clause(terms: Iterable[Any]) -> str:
+    return "VALUES ?value { " + " ".join(str(t) for t in terms) + " }"
 
 
 def _rows(solutions: Any) -> list[dict[str, Any]]:
@@ -865,7 +935,7 @@ def _replace_masked(text: str, masked: str, pattern: str, replacement: str) -> s
     return "".join(out)
 
 
-def _substitute_this(text: str, masked: str, term: str) -> str:
+def _substitute_this(text: str, masked: str, term: str, outer: bool = True) -> str:
     """Pre-bind `$this` to `term` by substitution (SHACL 1.0, section 5.3.1).
 
     `bound($this)` becomes true; a sub-query projecting `$this` projects the term instead.
@@ -879,6 +949,8 @@ def _substitute_this(text: str, masked: str, term: str) -> str:
         out.append(text[last : m.start()])
         if m.group(0).lower().startswith("bound"):
             out.append("(true)")
+        elif projections and projections[0][0] <= m.start() < projections[0][1] and outer:
+            out.append(f"({term} AS ?_prebound_this)")  # the caller knows the focus node
         elif any(a <= m.start() < b for a, b in projections):
             out.append(f"({term} AS ?this)")
         else:

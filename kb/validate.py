@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# rdflib logs a traceback for every ill-typed literal ("abc"^^xsd:date) it converts; the
+# validation report already names each one.
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -210,7 +213,16 @@ def skolemize_shapes(graph: Graph) -> Graph:
         names[node] = URIRef(candidate)
         return names[node]
 
-    for node in parents:
+    def signature(node: Node) -> str:
+        """What the blank node says (blank objects blanked): a stable order for naming."""
+        return " ".join(
+            sorted(
+                f"{p.n3()} {'_' if isinstance(o, BNode) else o.n3()}"
+                for p, o in graph.predicate_objects(node)
+            )
+        )
+
+    for node in sorted(parents, key=lambda n: (str(parents[n]), signature(n))):
         name(node)
     out = Graph()
     for prefix, ns in graph.namespaces():
@@ -262,6 +274,7 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph) -> list[ValidationResult
                 messages=messages,
                 source_shape=shape,
                 constraint_component=component if isinstance(component, URIRef) else None,
+                source_constraint=report_graph.value(node, SH.sourceConstraint),
             )
         )
     return results
@@ -286,8 +299,8 @@ def _engine_results(
                 raise
             log.info("fast engine unavailable (%s); validating with pySHACL", exc)
         else:
-            store = ox.Store()
-            store.bulk_extend(quads)
+            store = ox.Store()  # everything in the default graph: the union, as for pySHACL
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
             return compiled.validate(store, focus_filter, quads), "fast"
     results = run_pyshacl(triples_to_graph(quads), shapes)
     if focus_filter is not None:
@@ -327,6 +340,7 @@ def _with_files(results: list[ValidationResult], where: dict[Node, str]) -> list
                 r.source_shape,
                 r.constraint_component,
                 source,
+                r.source_constraint,
             )
         out.append(r)
     return out

@@ -178,3 +178,24 @@ def test_served_export_is_reused_for_the_same_data(client: TestClient) -> None:
     # removed behind the server's back: made again, not a 500
     shutil.rmtree(next(p for p in dumps_dir.iterdir() if not p.name.startswith(".")))
     assert listing(client)["alliance.ttl"]["sha256"] == first
+
+
+def test_head_gives_the_headers_without_the_body(client: TestClient) -> None:
+    get = client.get("/dumps/alliance.rdf", headers={"accept-encoding": "identity"})
+    head = client.head("/dumps/alliance.rdf", headers={"accept-encoding": "identity"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+def test_data_without_a_release_gets_503_not_a_stack_trace(tmp_path: Path) -> None:
+    import server
+
+    root = Path(__file__).resolve().parent.parent
+    data = tmp_path / "data"
+    shutil.copytree(root / "data", data, ignore=shutil.ignore_patterns("sources", "release.ttl"))
+    settings = Settings(dumps_dir=tmp_path / "served", validate_on_start=False)
+    with TestClient(server.create_app(settings, data_dir=data)) as client:
+        response = client.get("/dumps/", headers={"accept": "application/json"})
+    assert response.status_code == 503
+    assert "release" in response.json()["detail"]

@@ -408,16 +408,3 @@ def test_fast_and_general_sorting_agree(dataset: LoadedDataset) -> None:
     first = general.union[0].split(b" ", 1)[0]
     group = [line for line in general.union if line.startswith(first + b" ")]
     assert b"rdf-syntax-ns#type>" in group[0], "rdf:type first in its subject's group"
-
-
-def test_forked_statistics_and_jsonld_give_the_same_files(
-    out: Path, dataset: LoadedDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Large exports make the JSON-LD and the statistics in a forked process: same bytes."""
-    import kb.export
-
-    monkeypatch.setattr(kb.export, "PARALLEL_MIN_TRIPLES", 0)
-    result = export(Settings(), dataset, tmp_path / "forked", check=False)
-    assert "alliance.jsonld and statistics (forked process)" in result.timings
-    for name in ("alliance.jsonld", "void.ttl", "catalog.ttl", "SHA256SUMS"):
-        assert (tmp_path / "forked" / name).read_bytes() == (out / name).read_bytes(), name

@@ -28,8 +28,8 @@ from fastapi.responses import Response
 
 from kb import serialize
 from kb.catalog import CATALOG_PREFIXES
-from kb.distribution import describe_file, dump_url, format_of
-from kb.export import served_export
+from kb.distribution import LICENCE_URL, describe_file, dump_url, format_of
+from kb.export import ExportRefusedError, served_export
 from kb.http.context import KnowledgeBase, get_kb
 from kb.void import VOID_PREFIXES
 
@@ -107,7 +107,10 @@ def get_dumps(kb: KnowledgeBase) -> Dumps:
             and (cached[1].directory / "SHA256SUMS").is_file()
         ):
             return cached[1]
-    directory = served_export(kb.settings, kb.dataset, kb.store)
+    try:
+        directory = served_export(kb.settings, kb.dataset, kb.store)
+    except ExportRefusedError as exc:  # e.g. served data without a release record
+        raise HTTPException(503, f"no open-data export of this data: {exc}") from exc
     dumps = Dumps(directory)
     with _cache_lock:
         _cache.clear()
@@ -308,6 +311,7 @@ def dumps_index(request: Request, kb: KB, format: str | None = None) -> Response
             "catalog": f"{_public(kb)}/catalog",
             "void": f"{_public(kb)}/.well-known/void",
             "feed": dump_url(kb.settings, "feed.atom"),
+            "licence": LICENCE_URL,
             "files": files,
         }
         return Response(

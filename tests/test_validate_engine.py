@@ -1,0 +1,369 @@
+"""The validation engines: the fast engine (SPARQL on Oxigraph) gives pySHACL's results.
+
+pySHACL is the reference. Results are compared as sets of (focus node, path, value,
+severity, source shape) on the shipped data, on every fixture of tests/fixtures/shapes/ and
+tests/fixtures/validate/, and on the W3C SHACL test suite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF, SH
+
+from kb.config import Settings
+from kb.load import InputError, load_dataset
+from kb.report import ValidationReport, ValidationResult
+from kb.shacl_sparql import FastEngine, UnsupportedShapeError, not_exists_to_minus
+from kb.validate import (
+    UnsupportedMediaTypeError,
+    load_shapes,
+    run_pyshacl,
+    skolemize_shapes,
+    triples_to_graph,
+    validate_dataset,
+    validate_upload,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+VALIDATE = FIXTURES / "validate"
+SUITE = ROOT.parent / "shared" / "conformance" / "shacl-test-suite"
+MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+SHT = Namespace("http://www.w3.org/ns/shacl-test#")
+EX = "http://example.org/test#"
+CITY = "http://example.org/data/city/"
+
+
+def fixture_settings() -> Settings:
+    """The project's ontology and vocabularies, the test shapes of tests/fixtures/validate."""
+    return Settings(shapes_dir=VALIDATE / "shapes")
+
+
+def keys(report: ValidationReport) -> set[tuple[str, ...]]:
+    return {r.key() for r in report.results}
+
+
+def both_engines(settings: Settings, paths: list[Path] | None) -> tuple[set, set]:
+    dataset = load_dataset(settings, paths)
+    fast = validate_dataset(settings, dataset, engine="fast")
+    reference = validate_dataset(settings, dataset, engine="pyshacl")
+    assert fast.engine == "fast" and reference.engine == "pyshacl"
+    return keys(fast), keys(reference)
+
+
+def validate_fixtures() -> list[Path]:
+    return sorted(p for p in VALIDATE.glob("*.ttl") if p.name != "syntax-error.ttl")
+
+
+def shapes_fixtures() -> list[Path]:
+    return sorted((FIXTURES / "shapes").glob("*.ttl"))
+
+
+# -- the fast engine agrees with pySHACL ------------------------------------------------
+
+
+def test_fast_engine_agrees_with_pyshacl_on_the_shipped_data() -> None:
+    fast, reference = both_engines(Settings(), None)
+    assert fast == reference
+
+
+@pytest.mark.parametrize("fixture", validate_fixtures(), ids=lambda p: p.name)
+def test_fast_engine_agrees_with_pyshacl_on_validate_fixture(fixture: Path) -> None:
+    fast, reference = both_engines(fixture_settings(), [fixture])
+    assert fast == reference
+
+
+@pytest.mark.parametrize("fixture", shapes_fixtures(), ids=lambda p: p.name)
+def test_fast_engine_agrees_with_pyshacl_on_shapes_fixture(fixture: Path) -> None:
+    fast, reference = both_engines(Settings(), [fixture])
+    assert fast == reference
+
+
+def test_the_bad_fixture_trips_every_kind_of_constraint() -> None:
+    """So the agreement above is not agreement on nothing."""
+    settings = fixture_settings()
+    report = validate_dataset(
+        settings, load_dataset(settings, [VALIDATE / "engine-bad.ttl"]), engine="fast"
+    )
+    components = {str(r.constraint_component).rsplit("#", 1)[1] for r in report.results}
+    assert components >= {
+        "PatternConstraintComponent",
+        "MinCountConstraintComponent",
+        "MaxCountConstraintComponent",
+        "DatatypeConstraintComponent",
+        "MinInclusiveConstraintComponent",
+        "MaxInclusiveConstraintComponent",
+        "LessThanConstraintComponent",
+        "LanguageInConstraintComponent",
+        "UniqueLangConstraintComponent",
+        "MaxLengthConstraintComponent",
+        "InConstraintComponent",
+        "ClassConstraintComponent",
+        "NodeKindConstraintComponent",
+        "NodeConstraintComponent",
+        "NotConstraintComponent",
+        "XoneConstraintComponent",
+        "QualifiedMaxCountConstraintComponent",
+        "ClosedConstraintComponent",
+        "HasValueConstraintComponent",
+        "EqualsConstraintComponent",
+        "SPARQLConstraintComponent",
+    }
+    assert report.warnings, "the aggregate SPARQL constraint (run per focus node) fired"
+
+
+def test_a_zero_positive_integer_is_a_violation_though_the_store_keeps_it_as_integer_0() -> None:
+    settings = fixture_settings()
+    report = validate_dataset(
+        settings, load_dataset(settings, [VALIDATE / "engine-bad.ttl"]), engine="fast"
+    )
+    datatype_values = {
+        str(r.value)
+        for r in report.results
+        if r.constraint_component == SH.DatatypeConstraintComponent
+        and str(r.focus_node).endswith("Bad_Slug")
+    }
+    assert datatype_values == {"0", "5"}
+    reported = next(
+        r.value
+        for r in report.results
+        if r.constraint_component == SH.DatatypeConstraintComponent and str(r.value) == "0"
+    )
+    assert str(reported.datatype).endswith("#positiveInteger"), "reported as written"
+
+
+def test_every_sparql_constraint_of_the_shapes_fires_on_some_fixture() -> None:
+    """Each sh:sparql constraint in shapes/ is proven to fire (on tests/fixtures/shapes/)."""
+    settings = Settings()
+    shapes = load_shapes(settings)
+    constraints = set(shapes.objects(None, SH.sparql))
+    fired = set()
+    for fixture in shapes_fixtures():
+        report = validate_dataset(settings, load_dataset(settings, [fixture]), engine="fast")
+        fired |= {r.source_constraint for r in report.results}
+    missing = [
+        f"{shape}: {str(shapes.value(c, SH.select)).split('WHERE')[0].strip()}"
+        for c in constraints - fired
+        for shape in shapes.subjects(SH.sparql, c)
+    ]
+    assert not missing, "SPARQL constraints no fixture makes fire:\n" + "\n".join(missing)
+
+
+# -- the W3C SHACL test suite -------------------------------------------------------------
+
+#: Tests of the W3C suite the fast engine does not run, and why.
+UNSUPPORTED = {
+    "sparql/component/": "SPARQL-based constraint components (sh:parameter, validators)",
+}
+
+
+def suite_tests(manifest: Path) -> list[tuple[str, Path, Path]]:
+    g = Graph().parse(manifest, format="turtle")
+    found: list[tuple[str, Path, Path]] = []
+    for included in g.objects(None, MF.include):
+        found += suite_tests(Path(str(included).removeprefix("file://")))
+    for entries in g.objects(None, MF.entries):
+        for entry in g.items(entries):
+            action = g.value(entry, MF.action)
+            data = Path(str(g.value(action, SHT.dataGraph)).removeprefix("file://"))
+            shapes = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
+            found.append((str(entry).split("shacl-test-suite/")[-1], data, shapes))
+    return found
+
+
+def suite(name: str) -> list[tuple[str, Path, Path]]:
+    manifest = SUITE / name / "manifest.ttl"
+    return suite_tests(manifest) if manifest.exists() else []
+
+
+def run_suite_test(name: str, data: Path, shapes_path: Path) -> None:
+    for prefix, reason in UNSUPPORTED.items():
+        if name.startswith(prefix):
+            pytest.skip(reason)
+    data_quads = list(ox.parse(path=str(data), format=ox.RdfFormat.TURTLE, base_iri=data.as_uri()))
+    shapes = skolemize_shapes(
+        triples_to_graph(
+            ox.parse(
+                path=str(shapes_path), format=ox.RdfFormat.TURTLE, base_iri=shapes_path.as_uri()
+            )
+        )
+    )
+    try:
+        reference = {r.key() for r in run_pyshacl(triples_to_graph(data_quads), shapes)}
+    except Exception as exc:  # pySHACL refuses the test (ill-formed shapes, unsupported)
+        pytest.skip(f"pySHACL cannot run it: {type(exc).__name__}")
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in data_quads)
+    fast = {r.key() for r in FastEngine(shapes).validate(store, None, data_quads)}
+    assert fast == reference
+
+
+@pytest.mark.parametrize(("name", "data", "shapes"), suite("core"), ids=lambda v: str(v))
+def test_w3c_core_suite_fast_engine_agrees_with_pyshacl(
+    name: str, data: Path, shapes: Path
+) -> None:
+    run_suite_test(name, data, shapes)
+
+
+@pytest.mark.parametrize(("name", "data", "shapes"), suite("sparql"), ids=lambda v: str(v))
+def test_w3c_sparql_suite_fast_engine_agrees_with_pyshacl(
+    name: str, data: Path, shapes: Path
+) -> None:
+    run_suite_test(name, data, shapes)
+
+
+def test_the_w3c_core_suite_is_there() -> None:
+    assert len(suite("core")) >= 90
+
+
+# -- compiling ------------------------------------------------------------------------------
+
+
+def test_an_unsupported_feature_is_refused_by_fast_and_auto_falls_back_to_pyshacl(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "rule.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/test#> .\n"
+        "ex:S a sh:NodeShape ; sh:targetClass ex:City ;\n"
+        "  sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:seen ;"
+        " sh:object ex:S ] ;\n"
+        "  sh:property [ sh:path ex:number ; sh:minCount 1 ] .\n"
+    )
+    settings = Settings(shapes_dir=tmp_path)
+    with pytest.raises(UnsupportedShapeError):
+        FastEngine(load_shapes(settings))
+    dataset = load_dataset(settings, [VALIDATE / "engine-warning.ttl"])
+    report = validate_dataset(settings, dataset, engine="auto")
+    assert report.engine == "pyshacl"
+    assert {str(r.focus_node) for r in report.violations} == {CITY + "paris"}
+    with pytest.raises(UnsupportedShapeError):
+        validate_dataset(settings, dataset, engine="fast")
+
+
+def test_not_exists_becomes_minus_with_the_outer_triples() -> None:
+    query = (
+        "SELECT $this ?value WHERE { $this ex:p ?value . "
+        "FILTER NOT EXISTS { ?value a ex:C . FILTER(?value != $this) } }"
+    )
+    rewritten = not_exists_to_minus(query)
+    assert "NOT EXISTS" not in rewritten
+    assert "MINUS { $this ex:p ?value . ?value a ex:C" in " ".join(rewritten.split())
+
+
+def test_not_exists_is_kept_when_it_reads_a_variable_the_outer_triples_may_not_bind() -> None:
+    query = (
+        "SELECT $this WHERE { $this ex:p ?v . OPTIONAL { $this ex:q ?o } "
+        "FILTER NOT EXISTS { ?o a ex:C } }"
+    )
+    assert not_exists_to_minus(query) == query
+
+
+# -- uploads --------------------------------------------------------------------------------
+
+
+def context() -> tuple[Settings, object]:
+    settings = fixture_settings()
+    return settings, load_dataset(settings, [VALIDATE / "engine-ok.ttl"])
+
+
+def test_an_upload_is_validated_in_context_and_only_its_records_are_reported() -> None:
+    settings, kb = context()
+    before = len(kb.quads)  # type: ignore[attr-defined]
+    body = (
+        f"<{CITY}nice> a <{EX}City> ; <http://www.w3.org/2004/02/skos/core#prefLabel> "
+        f'"Nice"@en ; <{EX}number> "1"^^<http://www.w3.org/2001/XMLSchema#positiveInteger> .'
+    ).encode()
+    report = validate_upload(settings, body, "text/turtle; charset=utf-8", kb)  # type: ignore[arg-type]
+    # number 1 is ghent's too: the SPARQL constraint sees the knowledge base
+    assert {(str(r.focus_node), r.constraint_component) for r in report.violations} == {
+        (CITY + "nice", SH.SPARQLConstraintComponent)
+    }
+    assert all(r.source_file == "request body" for r in report.results)
+    assert len(kb.quads) == before  # type: ignore[attr-defined]
+
+
+def test_a_json_ld_upload_is_read() -> None:
+    settings, kb = context()
+    body = json.dumps({"@id": f"{CITY}Bad", "@type": f"{EX}City", f"{EX}code": "ZZZ"}).encode()
+    report = validate_upload(settings, body, "application/ld+json", kb)  # type: ignore[arg-type]
+    assert not report.conforms
+    assert {str(r.focus_node) for r in report.results} == {CITY + "Bad"}
+
+
+def test_a_remote_json_ld_context_is_refused_without_network() -> None:
+    settings, kb = context()
+    body = b'{"@context": "http://schema.org/", "@id": "http://example.org/x", "name": "x"}'
+    with pytest.raises(InputError):
+        validate_upload(settings, body, "application/ld+json", kb)  # type: ignore[arg-type]
+
+
+def test_an_unparsable_upload_is_an_input_error_with_line_and_column() -> None:
+    settings, kb = context()
+    with pytest.raises(InputError) as caught:
+        validate_upload(settings, b"<http://a> <http://b> .\n", "text/turtle", kb)  # type: ignore[arg-type]
+    assert caught.value.line == 1 and caught.value.column is not None
+    assert caught.value.located().startswith("request body:1:")
+
+
+def test_an_upload_in_another_format_is_refused() -> None:
+    settings, kb = context()
+    with pytest.raises(UnsupportedMediaTypeError):
+        validate_upload(settings, b"<rdf:RDF/>", "application/rdf+xml", kb)  # type: ignore[arg-type]
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def sample_report() -> ValidationReport:
+    settings = fixture_settings()
+    dataset = load_dataset(settings, [VALIDATE / "engine-bad.ttl", VALIDATE / "engine-warning.ttl"])
+    return validate_dataset(settings, dataset)
+
+
+def test_conforms_means_no_violation_warnings_allowed() -> None:
+    settings = fixture_settings()
+    report = validate_dataset(settings, load_dataset(settings, [VALIDATE / "engine-warning.ttl"]))
+    assert report.conforms and len(report.warnings) == 1 and not report.violations
+    assert report.summary() == "0 violations, 1 warning in 1 record"
+    assert report.summary("fr") == "0 violations, 1 avertissement dans 1 fiche"
+
+
+def test_the_turtle_report_is_a_standard_shacl_validation_report() -> None:
+    report = sample_report()
+    g = Graph().parse(data=report.to_turtle(), format="turtle")
+    node = next(g.subjects(RDF.type, SH.ValidationReport))
+    assert g.value(node, SH.conforms).toPython() is False
+    assert len(list(g.objects(node, SH.result))) == len(report.results)
+    paths = list(g.objects(None, SH.resultPath))
+    assert any(g.value(p, RDF.first) is not None for p in paths), (
+        "the sequence path ( ex:twin [ sh:inversePath ex:twin ] ) is written out"
+    )
+
+
+def test_the_json_report_carries_messages_in_the_chosen_language() -> None:
+    report = sample_report()
+    data = report.to_json("fr")
+    assert data["conforms"] is False
+    assert data["violations"] == len(report.violations)
+    sparql = [
+        r
+        for r in data["results"]
+        if r["constraint_component"].endswith("#SPARQLConstraintComponent")
+    ]
+    assert any(r["message"].startswith(f"Ville {CITY}lille : son numéro 7") for r in sparql)
+
+
+def test_a_message_falls_back_to_english() -> None:
+    r = ValidationResult(
+        focus_node=Namespace(CITY)["x"],
+        result_path=None,
+        value=None,
+        severity="Violation",
+        messages={"en": "in English"},
+    )
+    assert r.message("fr") == "in English"
