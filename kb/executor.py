@@ -55,6 +55,7 @@ class QueryRequest:
     max_rows: int | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None  # the service's base IRI for relative IRIs: the endpoint
+    has_dataset_clause: bool | None = None  # FROM / FROM NAMED (None: look at the query)
 
 
 class QueryFailed(Exception):
@@ -93,22 +94,37 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
     return buf
 
 
-class _ChunkSender:
+class _FrameWriter:
+    """Frames to the main process, coalesced: a small result goes in one write."""
+
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.parts: list[bytes] = []
+        self.frames: list[bytes] = []  # frames ready to send
+        self.parts: list[bytes] = []  # data of the D frame being filled
         self.size = 0
+
+    def frame(self, tag: bytes, payload: bytes) -> None:
+        self.frames.append(_LEN.pack(tag, len(payload)) + payload)
 
     def write(self, data: bytes) -> None:
         self.parts.append(data)
         self.size += len(data)
         if self.size >= CHUNK_BYTES:
-            self.flush()
+            self.flush_data()
+            self.send()
 
-    def flush(self) -> None:
+    def flush_data(self) -> None:
         if self.parts:
-            _send(self.sock, b"D", b"".join(self.parts))
+            self.frame(b"D", b"".join(self.parts))
             self.parts, self.size = [], 0
+
+    def send(self) -> None:
+        if self.frames:
+            data, self.frames = b"".join(self.frames), []
+            try:
+                self.sock.sendall(data)
+            except OSError as exc:
+                raise _ChannelClosed() from exc
 
 
 def execute_query(store: Any, req: QueryRequest, sock: socket.socket) -> None:
@@ -117,7 +133,9 @@ def execute_query(store: Any, req: QueryRequest, sock: socket.socket) -> None:
         result = store.query(
             req.query,
             base_iri=req.base_iri,
-            **dataset_options(req.query, req.default_graphs, req.named_graphs),
+            **dataset_options(
+                req.query, req.default_graphs, req.named_graphs, req.has_dataset_clause
+            ),
         )
     except SyntaxError as exc:
         _send_error(sock, 400, "Bad Request", f"Malformed query: {exc.msg or exc}")
@@ -132,8 +150,8 @@ def execute_query(store: Any, req: QueryRequest, sock: socket.socket) -> None:
     if fmt is None:
         _send_error(sock, 406, "Not Acceptable", f"no acceptable format for a {kind} result")
         return
-    _send(sock, b"H", json.dumps({"kind": kind, "format": fmt}).encode())
-    out = _ChunkSender(sock)
+    out = _FrameWriter(sock)
+    out.frame(b"H", json.dumps({"kind": kind, "format": fmt}).encode())
     cap = RowCap(req.max_rows)
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
@@ -142,8 +160,9 @@ def execute_query(store: Any, req: QueryRequest, sock: socket.socket) -> None:
         serialize_boolean(bool(result), fmt, out.write)
     else:
         serialize_triples(result, fmt, out.write, cap, req.prefixes)
-    out.flush()
-    _send(sock, b"T", json.dumps({"rows": cap.rows, "truncated": cap.truncated}).encode())
+    out.flush_data()
+    out.frame(b"T", json.dumps({"rows": cap.rows, "truncated": cap.truncated}).encode())
+    out.send()
 
 
 def _send_error(sock: socket.socket, status: int, error: str, detail: str) -> None:
@@ -255,9 +274,9 @@ class Execution:
         worker = self._worker
         if worker is None:
             return None
-        remaining = self.deadline - time.monotonic()
         try:
-            tag, payload = await asyncio.wait_for(_read_frame(worker.reader), max(remaining, 0))
+            async with asyncio.timeout_at(self._loop_deadline()):
+                tag, payload = await _read_frame(worker.reader)
         except TimeoutError:
             self.abort()
             raise QueryTimeout() from None
@@ -281,6 +300,10 @@ class Execution:
             raise QueryFailed(err["status"], err["error"], err["detail"])
         self.abort()
         raise QueryFailed(500, "Query Error", "unexpected frame from the query worker")
+
+    def _loop_deadline(self) -> float:
+        loop = asyncio.get_running_loop()
+        return loop.time() + max(self.deadline - time.monotonic(), 0)
 
     @property
     def complete(self) -> bool:
@@ -368,9 +391,9 @@ class WorkerPool:
         payload = json.dumps(asdict(req)).encode()
         try:
             worker.writer.write(_LEN.pack(b"Q", len(payload)) + payload)
-            await worker.writer.drain()
-            remaining = max(deadline - time.monotonic(), 0)
-            tag, body = await asyncio.wait_for(_read_frame(worker.reader), remaining)
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                await worker.writer.drain()
+                tag, body = await _read_frame(worker.reader)
         except TimeoutError:
             self.discard(worker)
             raise QueryTimeout() from None

@@ -516,7 +516,7 @@ def build_authorities(rows: list[Row]) -> list[Record]:
             member.add("org:member", record("authority", slug))
             member.add("org:organization", record("organisation", "alliance"))
             member.add(
-                "alliance:participantNumber", typed(number, "positiveInteger") if number else None
+                "alliance:participantNumber", typed(number, "integer") if number else None
             )
             member.add("schema:startDate", since)
             member.add("dcterms:source", *sources)
@@ -556,7 +556,7 @@ def build_awards(rows: list[Row]) -> list[Record]:
         rec = Record(record("award", f"{edition}-{authority}"), ["alliance:Award"])
         rec.add("alliance:edition", record("prize-edition", edition))
         rec.add("alliance:laureate", record("authority", authority))
-        rec.add("alliance:rank", typed(rank, "positiveInteger") if rank else None)
+        rec.add("alliance:rank", typed(rank, "integer") if rank else None)
         if rank is not None and shared is not None:
             rec.add("alliance:sharedRank", typed("true" if shared else "false", "boolean"))
         rec.add("alliance:awardedFor", lang(project, "en") if project else None)

@@ -49,6 +49,7 @@ def dataset_options(
     query: str,
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
+    has_dataset_clause: bool | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments of `ox.Store.query` for a SPARQL Protocol dataset.
 
@@ -63,7 +64,9 @@ def dataset_options(
             else ox.DefaultGraph(),
             "named_graphs": [ox.NamedNode(g) for g in named_graphs],
         }
-    if inspect_query(query).has_dataset_clause:
+    if has_dataset_clause is None:
+        has_dataset_clause = inspect_query(query).has_dataset_clause
+    if has_dataset_clause:
         return {}
     return {"use_default_graph_as_union": True}
 

@@ -408,3 +408,41 @@ def test_fast_and_general_sorting_agree(dataset: LoadedDataset) -> None:
     first = general.union[0].split(b" ", 1)[0]
     group = [line for line in general.union if line.startswith(first + b" ")]
     assert b"rdf-syntax-ns#type>" in group[0], "rdf:type first in its subject's group"
+
+
+def test_jsonld_writer_round_trips_awkward_literals() -> None:
+    """Canonical N-Triples escapes are copied into JSON as they are: quotes, backslashes,
+    control characters, non-ASCII, language tags, datatypes, rdf:type with a literal."""
+    from kb.serialize import jsonld_context, write_jsonld
+
+    e = "http://e/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    values = [
+        ox.Literal('say "hi"\\ \n\r\t\b\f \x01 \x7f é 😀 \u2028'),
+        ox.Literal("Ghent", language="en"),
+        ox.Literal("2009-03-04", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+        ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#positiveInteger")),
+        ox.NamedNode(f"{BASE}id/authority/ghent"),
+        ox.NamedNode("http://schema.org//odd"),
+    ]
+    quads = [
+        ox.Quad(ox.NamedNode(e + "s"), ox.NamedNode(e + "p"), v, ox.NamedNode(e + "g"))
+        for v in values
+    ]
+    quads += [
+        ox.Quad(
+            ox.NamedNode(e + "s"),
+            rdf_type,
+            ox.NamedNode(f"{BASE}ontology#Region"),
+            ox.NamedNode(e + "g"),
+        ),
+        ox.Quad(ox.NamedNode(e + "t"), rdf_type, ox.Literal("not a class"), ox.NamedNode(e + "g")),
+    ]
+    buffer = io.BytesIO()
+    write_jsonld(SortedDump.from_quads(quads), buffer, jsonld_context(BASE))
+    json.loads(buffer.getvalue())  # valid JSON
+    back = {
+        t.triple if isinstance(t, ox.Quad) else t
+        for t in ox.parse(buffer.getvalue(), format=ox.RdfFormat.JSON_LD)
+    }
+    assert back == {q.triple for q in quads}

@@ -223,6 +223,9 @@ class ClientGone(Exception):
 async def _unless_disconnected(request: Request, work: Awaitable[Any]) -> Any:
     """Await `work`, but cancel it (and so stop its worker) if the client disconnects."""
     task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=0.05)  # most queries: no watcher needed
+    if task in done:
+        return task.result()
     watcher = asyncio.ensure_future(_until_disconnected(request))
     try:
         done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -366,8 +369,9 @@ async def sparql_endpoint(request: Request) -> Response:
         default_graphs=preq.default_graphs,
         named_graphs=preq.named_graphs,
         max_rows=settings.max_result_rows,
-        prefixes=PREFIXES,
+        prefixes=PREFIXES if info.form in ("graph", None) else {},
         base_iri=base_iri,
+        has_dataset_clause=info.has_dataset_clause,
     )
     body: bytes | None
     media: str | None
