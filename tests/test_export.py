@@ -97,6 +97,14 @@ def test_dumps_hold_as_many_triples_as_sparql_counts(out: Path, store: EmbeddedS
     assert lines == sorted(lines), "alliance.nt.gz is sorted N-Triples"
 
 
+def test_trig_dump_holds_exactly_the_quads_the_store_answers(
+    out: Path, store: EmbeddedStore
+) -> None:
+    # Same terms, datatypes included: what /dumps/ serves matches what /sparql answers.
+    quads = set(ox.parse((out / "alliance.trig").read_bytes(), format=ox.RdfFormat.TRIG))
+    assert quads == set(store.oxigraph)
+
+
 def test_ontology_and_shapes_dumps_hold_their_sources(out: Path, dataset: LoadedDataset) -> None:
     ontology = {q.triple for q in dataset.quads_in("ontology")}
     assert parsed(out / "ontology.ttl", ox.RdfFormat.TURTLE) == ontology
