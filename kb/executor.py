@@ -22,6 +22,7 @@ Worker → main frames: `H` header (JSON: kind, format), `D` data chunk,
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -32,7 +33,7 @@ import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
@@ -345,7 +346,8 @@ class WorkerPool:
         self._ctrl: socket.socket | None = None
         self._zygote_pid = 0
         self._ctrl_lock = threading.Lock()
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: collections.deque[_Worker] = collections.deque()
+        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self.killed = 0  # workers stopped (timeouts, disconnections), for tests and logs
 
@@ -364,7 +366,7 @@ class WorkerPool:
         theirs.close()
         self._ctrl, self._zygote_pid = ctrl, pid
         for _ in range(self.size):
-            self._idle.put_nowait(await self._spawn())
+            self.release(await self._spawn())
 
     def _request_worker(self) -> tuple[int, int]:
         with self._ctrl_lock:
@@ -384,11 +386,8 @@ class WorkerPool:
     async def execute(self, req: QueryRequest, timeout_s: float) -> Execution:
         """Start a query; returns once its header is known. Raises QueryFailed/QueryTimeout."""
         deadline = time.monotonic() + timeout_s
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout_s)
-        except TimeoutError:
-            raise QueryTimeout() from None
-        payload = json.dumps(asdict(req)).encode()
+        worker = await self._acquire(timeout_s)
+        payload = json.dumps(vars(req)).encode()  # (asdict deep-copies: slow)
         try:
             worker.writer.write(_LEN.pack(b"Q", len(payload)) + payload)
             async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
@@ -412,8 +411,34 @@ class WorkerPool:
             raise QueryFailed(500, "Query Error", "unexpected frame from the query worker")
         return Execution(self, worker, json.loads(body), deadline)
 
+    async def _acquire(self, timeout_s: float) -> _Worker:
+        """An idle worker; queries wait their turn in arrival order (FIFO, fair)."""
+        if self._idle and not self._waiters:
+            return self._idle.popleft()
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await waiter
+        except BaseException as exc:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+            if waiter.done() and not waiter.cancelled():
+                self.release(waiter.result())  # handed over as we gave up: pass it on
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                raise QueryTimeout() from None
+            raise
+
     def release(self, worker: _Worker) -> None:
-        self._idle.put_nowait(worker)
+        """Hand the worker to the longest-waiting query, or put it back as idle."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
 
     def discard(self, worker: _Worker) -> None:
         """Stop a worker (its query is abandoned) and start a replacement."""
@@ -428,13 +453,13 @@ class WorkerPool:
 
     async def _replace(self) -> None:
         try:
-            self._idle.put_nowait(await self._spawn())
+            self.release(await self._spawn())
         except Exception:
             log.exception("could not start a replacement query worker")
 
     async def close(self) -> None:
-        while not self._idle.empty():
-            w = self._idle.get_nowait()
+        while self._idle:
+            w = self._idle.popleft()
             w.writer.close()
             with contextlib.suppress(OSError):
                 os.kill(w.pid, signal.SIGKILL)

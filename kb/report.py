@@ -7,7 +7,6 @@ the shapes graph so complex property paths can be written out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -373,10 +372,3 @@ def path_to_sparql(graph: Graph, path: Node, name: Any = None) -> str:
             "(" + "|".join(path_to_sparql(graph, p, name) for p in graph.items(alternatives)) + ")"
         )
     raise ValueError(f"not a SHACL property path: {path!r}")
-
-
-def merge_results(parts: Iterable[list[ValidationResult]]) -> list[ValidationResult]:
-    out: list[ValidationResult] = []
-    for part in parts:
-        out.extend(part)
-    return out

@@ -188,6 +188,7 @@ class FastEngine:
         for shape in self.shapes:
             self._check(shape)
         self.targeted = [s for s in self.shapes if self._targets(s)]
+        self._info: dict[Node, tuple[Node | None, list[Literal]]] = {}
         self._lossy_predicates = {
             str(shapes.value(s, SH.path))
             for s in self.shapes
@@ -801,11 +802,16 @@ class FastEngine:
 
     # -- results -------------------------------------------------------------------------
 
+    def _shape_info(self, shape: Node) -> tuple[Node | None, list[Literal]]:
+        info = self._info.get(shape)
+        if info is None:
+            texts = [m for m in self.sg.objects(shape, SH.message) if isinstance(m, Literal)]
+            info = self._info[shape] = (self.sg.value(shape, SH.severity), texts)
+        return info
+
     def _result(self, raw: _Raw) -> ValidationResult:
-        sg = self.sg
-        severity = sg.value(raw.shape, SH.severity)
+        severity, texts = self._shape_info(raw.shape)
         messages: dict[str, str] = {}
-        texts = [m for m in sg.objects(raw.shape, SH.message) if isinstance(m, Literal)]
         for m in [*raw.constraint_messages, *texts]:  # the SPARQL constraint's own first
             text = str(m)
             if raw.bindings is not None:

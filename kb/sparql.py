@@ -217,7 +217,10 @@ QUERY_FORMS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "D
 
 @dataclass
 class QueryInfo:
-    """What the lexer saw: the form, the first keyword, dataset clauses, SERVICE targets."""
+    """What the lexer saw: the form, the first keyword, dataset clauses, SERVICE targets.
+
+    Shared by a cache (`inspect_query`): never modify one.
+    """
 
     form: str | None = None  # "solutions", "boolean", "graph"; None if not a query
     keyword: str | None = None  # the first keyword after the prologue (SELECT, INSERT, ...)
@@ -236,6 +239,7 @@ def _tokens(query: str) -> Iterator[tuple[str, str]]:
             yield kind, m.group()
 
 
+@lru_cache(maxsize=1024)
 def inspect_query(query: str) -> QueryInfo:
     """Look at a query's tokens: its form, dataset clauses and SERVICE endpoints.
 

@@ -294,14 +294,17 @@ def _engine_results(
 
         try:
             compiled = FastEngine(shapes)
+            store = ox.Store()  # everything in the default graph: the union, as for pySHACL
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+            return compiled.validate(store, focus_filter, quads), "fast"
         except UnsupportedShapeError as exc:
             if engine == "fast":
                 raise
             log.info("fast engine unavailable (%s); validating with pySHACL", exc)
-        else:
-            store = ox.Store()  # everything in the default graph: the union, as for pySHACL
-            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-            return compiled.validate(store, focus_filter, quads), "fast"
+        except SyntaxError as exc:  # a sh:select Oxigraph does not parse
+            if engine == "fast":
+                raise UnsupportedShapeError(f"a SPARQL constraint Oxigraph rejects: {exc}") from exc
+            log.warning("fast engine failed (%s); validating with pySHACL", exc)
     results = run_pyshacl(triples_to_graph(quads), shapes)
     if focus_filter is not None:
         results = [r for r in results if r.focus_node in focus_filter]

@@ -334,3 +334,23 @@ def test_health_reports_the_triples(app_client: TestClient) -> None:
     r = app_client.get("/health")
     assert r.status_code == 200
     assert r.json()["triples"] == triple_count(app_client) > 1000
+
+
+def test_queries_queued_behind_a_busy_worker_wait_their_turn_and_lose_no_worker() -> None:
+    env = {"ALLIANCE_QUERY_TIMEOUT_S": "2", "ALLIANCE_QUERY_WORKERS": "1"}
+    with live_server(env) as server:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            slow = pool.submit(httpx.get, server.sparql, params={"query": SLOW}, timeout=60)
+            time.sleep(0.3)
+            queued = [
+                pool.submit(
+                    httpx.get, server.sparql, params={"query": f"ASK {{ ?s ?p {i} }}"}, timeout=60
+                )
+                for i in range(3)
+            ]
+            assert slow.result().status_code == 503
+            # queued behind the slow query: answered by the replacement worker, or timed out
+            assert {f.result().status_code for f in queued} <= {200, 503}
+        after = httpx.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+        assert after.status_code == 200
+        assert wait_for(lambda: len(server.query_workers()) == 1)
