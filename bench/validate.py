@@ -131,7 +131,7 @@ from kb.cli import main
 data, report = sys.argv[1], sys.argv[2]
 with open(report, "w") as out:
     sys.stdout = out
-    code = main(["validate", data, "--engine", "fast", "--format", "json"])
+    code = main(["validate", data, "--standalone", "--engine", "fast", "--format", "json"])
 sys.exit(code)
 """
 

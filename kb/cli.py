@@ -33,7 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="files or folders of records to validate instead of data/",
+        help="files or folders of records to validate instead of data/; the other files of "
+        "data/ are their context (links to records there resolve), unless --standalone",
+    )
+    validate.add_argument(
+        "--standalone",
+        action="store_true",
+        help="validate the given paths with the ontology and vocabularies only, without data/",
     )
     validate.add_argument(
         "--format",

@@ -29,7 +29,14 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kb.config import Settings, get_settings
-from kb.load import RDF_FORMATS, InputError, LoadedDataset, data_files, load_dataset
+from kb.load import (
+    RDF_FORMATS,
+    InputError,
+    LoadedDataset,
+    data_files,
+    discover_sources,
+    load_dataset,
+)
 from kb.report import STANDARD_PREFIXES, ValidationReport, ValidationResult
 
 __all__ = [
@@ -372,6 +379,35 @@ def validate_dataset(
     return ValidationReport(results, shapes, used, kb_prefixes(settings))
 
 
+def validate_paths(
+    settings: Settings, paths: list[Path], engine: str = "auto", standalone: bool = False
+) -> ValidationReport:
+    """Validate the records of some files, by default in the context of data/.
+
+    In context, the files of data/ are loaded beside the given ones, except those the given
+    files replace (same name, hence same named graph): links to records described elsewhere
+    resolve, and the report holds the results about the given files' records plus any result
+    they cause on other records (a fifth award makes its edition violate the four-award
+    rule). Standalone, the files are validated with the ontology and vocabularies only.
+    """
+    if standalone:
+        return validate_dataset(settings, load_dataset(settings, paths), engine)
+    given = [s.path for s in discover_sources(settings, paths) if s.role == "data"]
+    replaced = {path.stem for path in given}
+    context = [path for path in data_files(settings.data_dir) if path.stem not in replaced]
+    dataset = load_dataset(settings, [*given, *context])
+    given_graphs = {ox.NamedNode(settings.graph_iri(stem)) for stem in replaced}
+    focus = {ox_to_rdflib(q.subject) for q in dataset.quads if q.graph_name in given_graphs}
+    shapes = load_shapes(settings)
+    results, used = _engine_results(settings, shapes, dataset.quads, engine)
+    without_given = [q for q in dataset.quads if q.graph_name not in given_graphs]
+    already, _ = _engine_results(settings, shapes, without_given, engine)
+    known = set(already)
+    results = [r for r in results if r.focus_node in focus or r not in known]
+    results = _with_files(results, _subject_files(dataset))
+    return ValidationReport(results, shapes, used, kb_prefixes(settings))
+
+
 def parse_upload(settings: Settings, data: bytes, media_type: str) -> list[ox.Quad]:
     """Parse an uploaded document (Turtle, N-Triples or JSON-LD), never touching the network."""
     mime = media_type.split(";", 1)[0].strip().lower()
@@ -432,8 +468,12 @@ def run_validate_command(args: argparse.Namespace) -> int:
     from kb.shacl_sparql import UnsupportedShapeError
 
     try:
-        dataset = load_dataset(settings, args.paths or None)
-        report = validate_dataset(settings, dataset, engine=getattr(args, "engine", "auto"))
+        engine = getattr(args, "engine", "auto")
+        if args.paths:
+            standalone = getattr(args, "standalone", False)
+            report = validate_paths(settings, args.paths, engine, standalone)
+        else:
+            report = validate_dataset(settings, load_dataset(settings), engine)
     except InputError as exc:
         print(exc.located(), file=sys.stderr)
         return 2

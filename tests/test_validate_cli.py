@@ -41,6 +41,52 @@ def test_the_shipped_data_conforms_exit_0(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0, out
 
 
+def test_a_data_file_given_alone_is_validated_in_the_context_of_the_other_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # awards.ttl links to authorities and editions described in other files of data/
+    code, out, _ = run(capsys, str(ROOT / "data" / "awards.ttl"))
+    assert code == 0, out
+
+
+def test_standalone_validation_ignores_the_other_files_of_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys, "--standalone", "--color", "never", str(ROOT / "data" / "awards.ttl")
+    )
+    assert code == 1
+    assert "id:award/5-ghent" in out
+    assert "its laureate https://w3id.org/roma-alliance/id/authority/ghent is not a known" in out
+
+
+def test_a_new_file_reports_its_records_and_what_it_breaks_elsewhere(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    new = tmp_path / "new-award.ttl"
+    new.write_text(
+        "@prefix alliance: <https://w3id.org/roma-alliance/ontology#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "<https://w3id.org/roma-alliance/id/award/6-ghent> a alliance:Award ;\n"
+        "  alliance:edition <https://w3id.org/roma-alliance/id/prize-edition/6> ;\n"
+        "  alliance:laureate <https://w3id.org/roma-alliance/id/authority/ghent> ;\n"
+        "  alliance:rank 4 ;\n"
+        "  dcterms:source <https://example.org/press-release> .\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "--format", "json", str(new))
+    assert code == 1
+    found = {
+        (r["focus_node"], r["source_shape"].rsplit("#")[-1]) for r in json.loads(out)["results"]
+    }
+    # its own wrong rank, and the fourth award it gives edition 6 (none shared); the
+    # records of data/ that were already fine are not reported
+    assert found == {
+        ("https://w3id.org/roma-alliance/id/award/6-ghent", "AwardRankShape"),
+        ("https://w3id.org/roma-alliance/id/prize-edition/6", "PrizeEditionAwardsShape"),
+    }
+
+
 def test_a_violating_file_exits_1_with_a_report_grouped_by_file_and_record(
     capsys: pytest.CaptureFixture[str], test_shapes: None
 ) -> None:
