@@ -515,9 +515,7 @@ def build_authorities(rows: list[Row]) -> list[Record]:
             member = Record(record("membership", slug), ["org:Membership"])
             member.add("org:member", record("authority", slug))
             member.add("org:organization", record("organisation", "alliance"))
-            member.add(
-                "alliance:participantNumber", typed(number, "integer") if number else None
-            )
+            member.add("alliance:participantNumber", typed(number, "integer") if number else None)
             member.add("schema:startDate", since)
             member.add("dcterms:source", *sources)
             out.append(member)
