@@ -23,22 +23,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kb.namespaces import STANDARD_PREFIXES
 from kb.store import KnowledgeStore
 
 SEPARATOR = " | "
 
-PREFIXES = {
-    "alliance": "",  # set per base IRI
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "http://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+PREFIXES = STANDARD_PREFIXES
 
 LABEL = "(skos:prefLabel|dcterms:title|foaf:name)"
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kb.namespaces import STANDARD_PREFIXES
 from kb.store import KnowledgeStore
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -40,21 +41,7 @@ LABEL_PROPERTIES = (
     SCHEMA + "name",
 )
 
-PREFIXES = {
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "owl": OWL,
-    "xsd": XSD,
-    "skos": SKOS,
-    "dcterms": DCTERMS,
-    "foaf": FOAF,
-    "schema": SCHEMA,
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "cpov": "http://data.europa.eu/m8g/",
-    "euc": "http://publications.europa.eu/resource/authority/country/",
-}
+PREFIXES = STANDARD_PREFIXES
 
 
 @dataclass(frozen=True)

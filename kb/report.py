@@ -17,24 +17,6 @@ from rdflib.term import Node
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
 
-#: Prefixes used to shorten IRIs in text reports (the KB's own ones are added per base IRI).
-STANDARD_PREFIXES: dict[str, str] = {
-    "org": "http://www.w3.org/ns/org#",
-    "cpov": "http://data.europa.eu/m8g/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "http://schema.org/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "euc": "http://publications.europa.eu/resource/authority/country/",
-    "syn": "https://example.org/synthetic/",
-}
 
 _WORDS = {
     "en": {

@@ -31,35 +31,16 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
+
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 #: Prefixes every dump uses (the knowledge base's own namespaces are added per base IRI).
-COMMON_PREFIXES: dict[str, str] = {
-    "cpov": "http://data.europa.eu/m8g/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "http://schema.org/",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "vann": "http://purl.org/vocab/vann/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "euc": "http://publications.europa.eu/resource/authority/country/",
-}
+COMMON_PREFIXES = STANDARD_PREFIXES
 
 _PN_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-
-def kb_prefixes(base_iri: str) -> dict[str, str]:
-    """The prefixes of the knowledge base's own namespaces for `base_iri`."""
-    return {"alliance": f"{base_iri}ontology#", "id": f"{base_iri}id/"}
 
 
 def turtle_prefixes(base_iri: str, kinds: Iterable[str] = ()) -> dict[str, str]:

@@ -37,7 +37,8 @@ from kb.load import (
     discover_sources,
     load_dataset,
 )
-from kb.report import STANDARD_PREFIXES, ValidationReport, ValidationResult
+from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
+from kb.report import ValidationReport, ValidationResult
 
 __all__ = [
     "UPLOAD_MEDIA_TYPES",
@@ -318,13 +319,9 @@ def _engine_results(
     return results, "pyshacl"
 
 
-def kb_prefixes(settings: Settings) -> dict[str, str]:
-    prefixes = dict(STANDARD_PREFIXES)
-    prefixes["alliance"] = settings.ontology_ns
-    prefixes["id"] = f"{settings.base_iri}id/"
-    prefixes["graph"] = f"{settings.base_iri}graph/"
-    prefixes["shapes"] = f"{settings.base_iri}shapes#"
-    return prefixes
+def report_prefixes(settings: Settings) -> dict[str, str]:
+    """Prefixes to shorten IRIs in reports: the standard ones and the knowledge base's own."""
+    return {**STANDARD_PREFIXES, **kb_prefixes(settings.base_iri)}
 
 
 def _display_path(path: Path) -> str:
@@ -376,7 +373,7 @@ def validate_dataset(
     shapes = load_shapes(settings)
     results, used = _engine_results(settings, shapes, dataset.quads, engine)
     results = _with_files(results, _subject_files(dataset))
-    return ValidationReport(results, shapes, used, kb_prefixes(settings))
+    return ValidationReport(results, shapes, used, report_prefixes(settings))
 
 
 def validate_paths(
@@ -405,7 +402,7 @@ def validate_paths(
     known = set(already)
     results = [r for r in results if r.focus_node in focus or r not in known]
     results = _with_files(results, _subject_files(dataset))
-    return ValidationReport(results, shapes, used, kb_prefixes(settings))
+    return ValidationReport(results, shapes, used, report_prefixes(settings))
 
 
 def parse_upload(settings: Settings, data: bytes, media_type: str) -> list[ox.Quad]:
@@ -446,7 +443,7 @@ def validate_upload(
     shapes = load_shapes(settings)
     results, used = _engine_results(settings, shapes, context.quads + uploaded, engine, focus)
     results = _with_files(results, dict.fromkeys(focus, UPLOAD_LABEL))
-    return ValidationReport(results, shapes, used, kb_prefixes(settings))
+    return ValidationReport(results, shapes, used, report_prefixes(settings))
 
 
 # -- command line -------------------------------------------------------------------

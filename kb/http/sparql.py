@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from kb.config import Settings
 from kb.executor import Execution, QueryFailed, QueryRequest, QueryTimeout, WorkerPool
 from kb.http.errors import error_response, wants_html
+from kb.namespaces import STANDARD_PREFIXES
 from kb.sparql import (
     FORMATS,
     FORMATS_BY_NAME,
@@ -45,19 +46,7 @@ access_log = logging.getLogger("kb.access")
 
 router = APIRouter()
 
-PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "http://schema.org/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-}
+PREFIXES = STANDARD_PREFIXES
 
 
 class ProtocolError(Exception):
