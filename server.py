@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
 from kb.executor import WorkerPool
-from kb.http import dumps, errors, pages
+from kb.http import dumps, errors, landing, ontology_page, records, static_files, validation_page
 from kb.http import sparql as sparql_routes
 from kb.http.context import KnowledgeBase
 from kb.load import load_dataset
@@ -120,7 +120,13 @@ def create_app(
     errors.install_error_handlers(app)
     app.add_middleware(sparql_routes.SparqlMiddleware)
     app.include_router(sparql_routes.router)
-    app.include_router(pages.router)
+    # in this order: a path two routes match goes to the first (`/ontology` before
+    # `/ontology{suffix}`, `/static/vendor/...` before `/static/...`)
+    app.include_router(records.router)
+    app.include_router(landing.router)
+    app.include_router(ontology_page.router)
+    app.include_router(validation_page.router)
+    app.include_router(static_files.router)
     app.include_router(dumps.router)
     return app
 

@@ -14,6 +14,11 @@ pre-binding exactly.
 Only the constraint components listed in `SUPPORTED` are compiled: a shape using anything
 else raises `UnsupportedShapeError` when the engine is built, and `kb.validate` (engine
 ``auto``) then uses pySHACL. pySHACL is the reference; tests compare the two.
+
+Ill-formed shapes raise `InvalidShapeError` (no engine may run them): a SPARQL query that
+breaks the pre-binding restrictions of SHACL (sections 5.3.1 and 6.3: no MINUS, SERVICE or
+VALUES, no `AS` assigning a pre-bound variable, every sub-query returns `$this`), checked on
+the text as written, or that Oxigraph does not parse.
 """
 
 from __future__ import annotations
@@ -33,10 +38,19 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from kb.report import ValidationResult, path_to_sparql
+from kb.sparql import _tokens, inspect_query
 
 
-class UnsupportedShapeError(Exception):
-    """A shape uses a SHACL feature the fast engine has not compiled."""
+class ShapeError(Exception):
+    """The fast engine cannot run the shapes graph."""
+
+
+class UnsupportedShapeError(ShapeError):
+    """A shape uses a SHACL feature the fast engine has not compiled (pySHACL may run it)."""
+
+
+class InvalidShapeError(ShapeError):
+    """The shapes graph is ill-formed per SHACL: no engine may validate with it."""
 
 
 #: Parameters of the constraint components the engine compiles.
@@ -176,6 +190,7 @@ class FastEngine:
 
     def __init__(self, shapes: Graph) -> None:
         self.sg = shapes
+        self._check_prebinding()
         for pred in (SH.parameter, SH.validator, SH.nodeValidator, SH.propertyValidator):
             if any(True for _ in shapes.subject_objects(pred)):
                 raise UnsupportedShapeError(
@@ -201,6 +216,40 @@ class FastEngine:
                 self._sparql_cache[c] = self._prepare_sparql(shape, c)
 
     # -- compile-time checks ---------------------------------------------------------
+
+    def _check_prebinding(self) -> None:
+        """Refuse SPARQL queries that break SHACL's pre-binding restrictions (as written)."""
+        sg = self.sg
+        for shape, constraint in sorted(sg.subject_objects(SH.sparql), key=str):
+            select = sg.value(constraint, SH.select)
+            if select is None:
+                continue
+            why = prebinding_violation(str(select), PREBOUND)
+            if why is not None:
+                where = "" if isinstance(constraint, BNode) else f" {constraint.n3()}"
+                raise InvalidShapeError(
+                    f"shape {shape.n3()}: the sh:select of SPARQL constraint{where} "
+                    f"breaks the SHACL pre-binding rules: {why}"
+                )
+        for component in sorted(set(sg.subjects(SH.parameter, None)), key=str):
+            params = {
+                _param_name(path)
+                for p in sg.objects(component, SH.parameter)
+                if (path := sg.value(p, SH.path)) is not None
+            }
+            for pred in (SH.validator, SH.nodeValidator, SH.propertyValidator):
+                for validator in sg.objects(component, pred):
+                    for kind, extra in ((SH.ask, {"value"}), (SH.select, set())):
+                        text = sg.value(validator, kind)
+                        if text is None:
+                            continue
+                        why = prebinding_violation(str(text), {*PREBOUND, *params, *extra})
+                        if why is not None:
+                            raise InvalidShapeError(
+                                f"constraint component {component.n3()}: the {kind.n3()} of "
+                                f"validator {validator.n3()} breaks the SHACL pre-binding "
+                                f"rules: {why}"
+                            )
 
     def _all_shapes(self) -> list[Node]:
         sg = self.sg
@@ -742,8 +791,26 @@ class FastEngine:
         for var in ("$currentShape", "$shapesGraph"):
             if var in masked:
                 raise UnsupportedShapeError(f"{shape.n3()}: {var} in sh:sparql")
+        prefixes = self._prefixes(constraint)
+        if inspect_query(select).keyword != "SELECT":
+            raise InvalidShapeError(f"shape {shape.n3()}: sh:select is not a SELECT query")
+        # Parsed as written or with $this substituted (an aggregate not grouped by $this is
+        # only valid SPARQL once $this is pre-bound), and run on nothing.
+        prebound = _substitute_this(select, _mask(select), "<urn:alliance-kb:this>")
+        error: SyntaxError | None = None
+        for text in (select, prebound):
+            try:
+                ox.Store().query(prefixes + "\n" + text)
+                break
+            except SyntaxError as exc:
+                error = error or exc
+        else:
+            raise InvalidShapeError(
+                f"shape {shape.n3()}: the sh:select of a SPARQL constraint is not valid "
+                f"SPARQL: {error}"
+            ) from error
         select = not_exists_to_minus(select)
-        return self._prefixes(constraint) + "\n" + select, _joinable(_mask(select))
+        return prefixes + "\n" + select, _joinable(_mask(select))
 
     def _sparql(self, shape: Node, constraint: Node, focus: str) -> list[_Raw]:
         if self._deactivated(constraint):
@@ -914,6 +981,110 @@ def _substitute(
 
 
 # -- reading SPARQL text -----------------------------------------------------------------
+
+#: Variables pre-bound in every SHACL-SPARQL query (SHACL 1.0, section 5.3.1).
+PREBOUND = frozenset({"this", "shapesGraph", "currentShape"})
+#: Pre-bound variables a sub-query need not return.
+OPTIONALLY_RETURNED = frozenset({"shapesGraph", "currentShape"})
+
+
+def _param_name(path: Node) -> str:
+    """The variable of a constraint component parameter: its path's local name."""
+    return re.split(r"[#/:]", str(path))[-1]
+
+
+def prebinding_violation(query: str, prebound: Iterable[str]) -> str | None:
+    """Why `query` breaks SHACL's restrictions for pre-binding, or None if it does not.
+
+    SHACL 1.0, sections 5.3.1 and 6.3: no MINUS, no SERVICE, no VALUES, no `AS ?var` for a
+    pre-bound variable, and every sub-query returns every pre-bound variable (except
+    `$shapesGraph` and `$currentShape`). Strings, IRIs and comments are skipped.
+    """
+    tokens = list(_tokens(query))
+    names = set(prebound)
+    selects = []
+    for i, (kind, text) in enumerate(tokens):
+        if kind != "word" or ":" in text:
+            continue
+        upper = text.upper()
+        if upper in ("MINUS", "SERVICE", "VALUES"):
+            return f"{upper} is not allowed"
+        if upper == "AS" and i + 1 < len(tokens):
+            following = tokens[i + 1]
+            if following[0] == "var" and following[1][1:] in names:
+                return f"'AS {following[1]}' assigns a pre-bound variable"
+        if upper == "SELECT":
+            selects.append(i)
+    required = names - OPTIONALLY_RETURNED
+    for i in selects[1:]:
+        missing = required - _returned(tokens, i)
+        if missing:
+            listed = ", ".join(f"${v}" for v in sorted(missing))
+            return f"a sub-query does not return {listed}"
+    return None
+
+
+def _closing(tokens: list[tuple[str, str]], at: int) -> int:
+    """The index of the bracket closing the one at `at` (or the end)."""
+    pairs = {"(": ")", "{": "}", "[": "]"}
+    opener, closer = tokens[at][1], pairs[tokens[at][1]]
+    depth = 0
+    for j in range(at, len(tokens)):
+        if tokens[j][0] != "other":
+            continue
+        if tokens[j][1] == opener:
+            depth += 1
+        elif tokens[j][1] == closer:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens)
+
+
+def _returned(tokens: list[tuple[str, str]], select: int) -> set[str]:
+    """The variables the sub-query whose SELECT is at `select` returns.
+
+    `SELECT *` returns the variables in scope in its group: approximated as those used there
+    outside FILTER expressions.
+    """
+    returned: set[str] = set()
+    star = False
+    depth = 0
+    j = select + 1
+    while j < len(tokens):
+        kind, text = tokens[j]
+        if depth == 0 and (text == "{" or (kind == "word" and text.upper() == "WHERE")):
+            break
+        if kind == "other" and text == "(":
+            depth += 1
+        elif kind == "other" and text == ")":
+            depth -= 1
+        elif kind == "other" and text == "*" and depth == 0:
+            star = True
+        elif kind == "var" and (depth == 0 or tokens[j - 1][1].upper() == "AS"):
+            returned.add(text[1:])
+        j += 1
+    if not star:
+        return returned
+    while j < len(tokens) and tokens[j][1] != "{":
+        j += 1
+    if j == len(tokens):
+        return returned
+    end = _closing(tokens, j)
+    k = j
+    while k < end:
+        kind, text = tokens[k]
+        if kind == "word" and text.upper() == "FILTER":
+            k += 1
+            while k < end and not (tokens[k][0] == "other" and tokens[k][1] in "({"):
+                k += 1
+            k = _closing(tokens, k) + 1 if k < end else end
+            continue
+        if kind == "var":
+            returned.add(text[1:])
+        k += 1
+    return returned
+
 
 _MASK_RE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'

@@ -10,6 +10,11 @@ Two engines give the same results (a test holds them to it):
 * ``fast`` (`kb.shacl_sparql`): each shape compiled to SPARQL queries evaluated by Oxigraph.
   It refuses shapes that use a constraint it has not compiled (`UnsupportedShapeError`);
   ``auto`` then falls back to pyshacl.
+
+Ill-formed shapes (`InvalidShapeError`: a SPARQL constraint breaking SHACL's pre-binding
+rules, or not parsing) are refused by ``fast`` and ``auto`` alike: no fallback, the shapes are
+wrong. pySHACL failing on the shapes raises `ReferenceEngineError`. `alliance-kb validate`
+reports either (and `UnsupportedShapeError` with ``fast``) on stderr and exits 2.
 """
 
 from __future__ import annotations
@@ -39,10 +44,13 @@ from kb.load import (
 )
 from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
 from kb.report import ValidationReport, ValidationResult
+from kb.shacl_sparql import InvalidShapeError, ShapeError
 
 __all__ = [
     "UPLOAD_MEDIA_TYPES",
     "InputError",
+    "InvalidShapeError",
+    "ReferenceEngineError",
     "UnsupportedMediaTypeError",
     "ValidationReport",
     "ValidationResult",
@@ -75,6 +83,10 @@ UPLOAD_LABEL = "request body"
 
 class UnsupportedMediaTypeError(InputError):
     """An upload in a format `validate_upload` does not read (HTTP 415)."""
+
+
+class ReferenceEngineError(ShapeError):
+    """pySHACL failed on the shapes graph (ill-formed or using what it does not support)."""
 
 
 # -- terms --------------------------------------------------------------------------
@@ -247,16 +259,23 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph) -> list[ValidationResult
     """Validate with pySHACL (no inference) and read its report back into results."""
     import pyshacl
 
-    _conforms, report_graph, _text = pyshacl.validate(
-        data_graph,
-        shacl_graph=shapes_graph,
-        inference="none",
-        abort_on_first=False,
-        allow_infos=True,
-        allow_warnings=True,
-        advanced=True,
-    )
-    assert isinstance(report_graph, Graph)
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data_graph,
+            shacl_graph=shapes_graph,
+            inference="none",
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            advanced=True,
+        )
+    except Exception as exc:  # pySHACL refuses the shapes (AssertionError, NotImplemented...)
+        detail = f": {exc}" if str(exc).strip() else ""
+        raise ReferenceEngineError(
+            f"pySHACL cannot validate with these shapes ({type(exc).__name__}{detail})"
+        ) from exc
+    if not isinstance(report_graph, Graph):  # pySHACL's ValidationFailure: ill-formed shapes
+        raise ReferenceEngineError(f"pySHACL refuses the shapes: {report_graph}")
     results = []
     # Only top-level results: pySHACL also attaches nested ones with sh:detail.
     for node in report_graph.objects(None, SH.result):
@@ -309,9 +328,9 @@ def _engine_results(
             if engine == "fast":
                 raise
             log.info("fast engine unavailable (%s); validating with pySHACL", exc)
-        except SyntaxError as exc:  # a sh:select Oxigraph does not parse
+        except SyntaxError as exc:  # a rewritten sh:select Oxigraph does not parse
             if engine == "fast":
-                raise UnsupportedShapeError(f"a SPARQL constraint Oxigraph rejects: {exc}") from exc
+                raise InvalidShapeError(f"a SPARQL constraint Oxigraph rejects: {exc}") from exc
             log.warning("fast engine failed (%s); validating with pySHACL", exc)
     results = run_pyshacl(triples_to_graph(quads), shapes)
     if focus_filter is not None:
@@ -462,8 +481,6 @@ def use_color(choice: str, stream: Any) -> bool:
 def run_validate_command(args: argparse.Namespace) -> int:
     """`alliance-kb validate`: 0 conforms (warnings allowed), 1 violations, 2 bad input."""
     settings = get_settings()
-    from kb.shacl_sparql import UnsupportedShapeError
-
     try:
         engine = getattr(args, "engine", "auto")
         if args.paths:
@@ -474,7 +491,7 @@ def run_validate_command(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(exc.located(), file=sys.stderr)
         return 2
-    except UnsupportedShapeError as exc:
+    except ShapeError as exc:  # unsupported (engine fast), ill-formed, or pySHACL failed
         print(f"alliance-kb validate: {exc}", file=sys.stderr)
         return 2
     lang = getattr(args, "lang", "en")

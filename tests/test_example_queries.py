@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.config import Settings
-from kb.http.pages import ExampleQuery, example_queries
+from kb.http.query_editor import ExampleQuery, example_queries
 from kb.store import KnowledgeStore
 
 BASE = "https://w3id.org/roma-alliance/"

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from kb.config import Settings
 from kb.describe import FORMATS, negotiate
-from kb.http.pages import example_queries
+from kb.http.query_editor import example_queries
 from kb.i18n import language_from
 
 BASE = "https://w3id.org/roma-alliance/"

@@ -131,6 +131,22 @@ def test_a_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "no/such/file.ttl" in err
 
 
+def test_an_ill_formed_sparql_constraint_exits_2_naming_the_shape(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "minus.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/test#> .\n"
+        "ex:MinusShape a sh:NodeShape ; sh:targetClass ex:City ; sh:sparql [ sh:select\n"
+        '  """SELECT $this WHERE { $this ?p ?o . MINUS { $this ex:q ?o } }""" ] .\n'
+    )
+    monkeypatch.setattr(kb.validate, "get_settings", lambda: Settings(shapes_dir=tmp_path))
+    code, out, err = run(capsys, str(VALIDATE / "engine-ok.ttl"))
+    assert code == 2 and out == ""
+    assert "test#MinusShape>" in err and "MINUS is not allowed" in err
+    code, out, err = run(capsys, str(VALIDATE / "engine-ok.ttl"), "--engine", "pyshacl")
+    assert code == 2 and out == "" and "pySHACL refuses the shapes" in err
+
+
 def test_json_report(capsys: pytest.CaptureFixture[str], test_shapes: None) -> None:
     code, out, err = run(capsys, str(VALIDATE / "engine-bad.ttl"), "--format", "json")
     assert code == 1

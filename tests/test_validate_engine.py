@@ -2,25 +2,39 @@
 
 pySHACL is the reference. Results are compared as sets of (focus node, path, value,
 severity, source shape) on the shipped data, on every fixture of tests/fixtures/shapes/ and
-tests/fixtures/validate/, and on the W3C SHACL test suite.
+tests/fixtures/validate/, and on the W3C SHACL test suite (core and sparql; skipped when
+/work/shared/conformance/shacl-test-suite is absent). Where the suite's expected result is
+a failure (ill-formed shapes), the fast engine must raise `InvalidShapeError`; where pySHACL
+cannot run a test, the fast engine is compared with the suite's expected report on (focus
+node, path, value, severity); the SPARQL-based constraint components, which the fast engine
+refuses, are validated by `auto` through pySHACL, compared with the expected report too.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Namespace
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
 from kb.config import Settings
 from kb.load import InputError, load_dataset
-from kb.report import ValidationReport, ValidationResult
-from kb.shacl_sparql import FastEngine, UnsupportedShapeError, not_exists_to_minus
+from kb.report import ValidationReport, ValidationResult, _key_term
+from kb.shacl_sparql import (
+    FastEngine,
+    InvalidShapeError,
+    UnsupportedShapeError,
+    not_exists_to_minus,
+    prebinding_violation,
+)
 from kb.validate import (
+    ReferenceEngineError,
     UnsupportedMediaTypeError,
+    _engine_results,
     load_shapes,
     run_pyshacl,
     skolemize_shapes,
@@ -159,15 +173,27 @@ def test_every_sparql_constraint_of_the_shapes_fires_on_some_fixture() -> None:
 
 # -- the W3C SHACL test suite -------------------------------------------------------------
 
-#: Tests of the W3C suite the fast engine does not run, and why.
-UNSUPPORTED = {
-    "sparql/component/": "SPARQL-based constraint components (sh:parameter, validators)",
+#: Tests of the W3C suite neither engine runs, and why: each engine must refuse them.
+NEITHER_ENGINE = {
+    "sparql/pre-binding/shapesGraph-001": "$shapesGraph and $currentShape (optional in SHACL)",
 }
+#: SPARQL-based constraint components: the fast engine refuses them, `auto` uses pySHACL.
+COMPONENTS = "sparql/component/"
+
+Key = tuple[str, str, str, str]
 
 
-def suite_tests(manifest: Path) -> list[tuple[str, Path, Path]]:
+class SuiteTest(NamedTuple):
+    name: str  # e.g. sparql/pre-binding/pre-binding-006
+    data: Path
+    shapes: Path
+    manifest: Path  # the file describing the test, with its expected result
+    entry: str
+
+
+def suite_tests(manifest: Path) -> list[SuiteTest]:
     g = Graph().parse(manifest, format="turtle")
-    found: list[tuple[str, Path, Path]] = []
+    found: list[SuiteTest] = []
     for included in g.objects(None, MF.include):
         found += suite_tests(Path(str(included).removeprefix("file://")))
     for entries in g.objects(None, MF.entries):
@@ -175,53 +201,109 @@ def suite_tests(manifest: Path) -> list[tuple[str, Path, Path]]:
             action = g.value(entry, MF.action)
             data = Path(str(g.value(action, SHT.dataGraph)).removeprefix("file://"))
             shapes = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
-            found.append((str(entry).split("shacl-test-suite/")[-1], data, shapes))
+            name = str(entry).split("shacl-test-suite/")[-1]
+            found.append(SuiteTest(name, data, shapes, manifest, str(entry)))
     return found
 
 
-def suite(name: str) -> list[tuple[str, Path, Path]]:
+def suite(name: str) -> list[SuiteTest]:
     manifest = SUITE / name / "manifest.ttl"
     return suite_tests(manifest) if manifest.exists() else []
 
 
-def run_suite_test(name: str, data: Path, shapes_path: Path) -> None:
-    for prefix, reason in UNSUPPORTED.items():
-        if name.startswith(prefix):
-            pytest.skip(reason)
-    data_quads = list(ox.parse(path=str(data), format=ox.RdfFormat.TURTLE, base_iri=data.as_uri()))
+def suite_params(name: str) -> list[object]:
+    """The tests of one part of the suite as parameters; one skipped one if it is absent."""
+    tests = suite(name)
+    if tests:
+        return [pytest.param(t, id=t.name) for t in tests]
+    reason = f"the W3C SHACL test suite is not at {SUITE / name}"
+    return [pytest.param(None, id=f"{name}-absent", marks=pytest.mark.skip(reason=reason))]
+
+
+def expected_results(test: SuiteTest) -> set[Key] | None:
+    """The suite's expected results as (focus, path, value, severity); None: a failure."""
+    g = Graph().parse(test.manifest, format="turtle")
+    result = g.value(URIRef(test.entry), MF.result)
+    assert result is not None, f"{test.name}: no mf:result"
+    if result == SHT.Failure:
+        return None
+    assert (result, RDF.type, SH.ValidationReport) in g
+    return {
+        (
+            _key_term(g.value(r, SH.focusNode)),
+            _key_term(g.value(r, SH.resultPath)),
+            _key_term(g.value(r, SH.value)),
+            str(g.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+        )
+        for r in g.objects(result, SH.result)
+    }
+
+
+def short(results: list[ValidationResult]) -> set[Key]:
+    return {r.key()[:4] for r in results}
+
+
+def run_suite_test(test: SuiteTest) -> None:
+    data_quads = list(
+        ox.parse(path=str(test.data), format=ox.RdfFormat.TURTLE, base_iri=test.data.as_uri())
+    )
     shapes = skolemize_shapes(
         triples_to_graph(
             ox.parse(
-                path=str(shapes_path), format=ox.RdfFormat.TURTLE, base_iri=shapes_path.as_uri()
+                path=str(test.shapes), format=ox.RdfFormat.TURTLE, base_iri=test.shapes.as_uri()
             )
         )
     )
-    try:
-        reference = {r.key() for r in run_pyshacl(triples_to_graph(data_quads), shapes)}
-    except Exception as exc:  # pySHACL refuses the test (ill-formed shapes, unsupported)
-        pytest.skip(f"pySHACL cannot run it: {type(exc).__name__}")
+    expected = expected_results(test)
+    if expected is None:
+        # Ill-formed shapes (SHACL 5.3.1 pre-binding rules...): the fast engine refuses them,
+        # `auto` does not fall back, and pySHACL refuses them too (its ValidationFailure).
+        with pytest.raises(InvalidShapeError):
+            FastEngine(shapes)
+        with pytest.raises(InvalidShapeError):
+            _engine_results(Settings(), shapes, data_quads, "auto")
+        with pytest.raises(ReferenceEngineError, match="pySHACL refuses the shapes"):
+            run_pyshacl(triples_to_graph(data_quads), shapes)
+        return
+    if test.name.startswith(COMPONENTS):
+        with pytest.raises(UnsupportedShapeError, match="SPARQL-based constraint components"):
+            FastEngine(shapes)
+        results, used = _engine_results(Settings(), shapes, data_quads, "auto")
+        assert used == "pyshacl"
+        assert short(results) == expected
+        return
+    if test.name in NEITHER_ENGINE:
+        with pytest.raises(UnsupportedShapeError):
+            FastEngine(shapes)
+        with pytest.raises(ReferenceEngineError):
+            _engine_results(Settings(), shapes, data_quads, "auto")
+        return
     store = ox.Store()
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in data_quads)
-    fast = {r.key() for r in FastEngine(shapes).validate(store, None, data_quads)}
-    assert fast == reference
+    fast = FastEngine(shapes).validate(store, None, data_quads)
+    try:
+        reference = run_pyshacl(triples_to_graph(data_quads), shapes)
+    except ReferenceEngineError:  # pySHACL cannot run it: the suite's report is the reference
+        assert short(fast) == expected
+        return
+    assert {r.key() for r in fast} == {r.key() for r in reference}
 
 
-@pytest.mark.parametrize(("name", "data", "shapes"), suite("core"), ids=lambda v: str(v))
-def test_w3c_core_suite_fast_engine_agrees_with_pyshacl(
-    name: str, data: Path, shapes: Path
-) -> None:
-    run_suite_test(name, data, shapes)
+@pytest.mark.parametrize("test", suite_params("core"))
+def test_w3c_core_suite_fast_engine_agrees_with_pyshacl(test: SuiteTest) -> None:
+    run_suite_test(test)
 
 
-@pytest.mark.parametrize(("name", "data", "shapes"), suite("sparql"), ids=lambda v: str(v))
-def test_w3c_sparql_suite_fast_engine_agrees_with_pyshacl(
-    name: str, data: Path, shapes: Path
-) -> None:
-    run_suite_test(name, data, shapes)
+@pytest.mark.parametrize("test", suite_params("sparql"))
+def test_w3c_sparql_suite_fast_engine_agrees_with_pyshacl_or_the_suite(test: SuiteTest) -> None:
+    run_suite_test(test)
 
 
 def test_the_w3c_core_suite_is_there() -> None:
+    if not SUITE.exists():
+        pytest.skip(f"the W3C SHACL test suite is not at {SUITE}")
     assert len(suite("core")) >= 90
+    assert len(suite("sparql")) >= 20
 
 
 # -- compiling ------------------------------------------------------------------------------
@@ -246,6 +328,65 @@ def test_an_unsupported_feature_is_refused_by_fast_and_auto_falls_back_to_pyshac
     assert {str(r.focus_node) for r in report.violations} == {CITY + "paris"}
     with pytest.raises(UnsupportedShapeError):
         validate_dataset(settings, dataset, engine="fast")
+
+
+MINUS_SHAPE = (
+    "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/test#> .\n"
+    "ex:S a sh:NodeShape ; sh:targetClass ex:City ;\n"
+    '  sh:sparql [ sh:select """SELECT $this WHERE { $this ?p ?o . MINUS { $this ex:q ?o } }""" ;'
+    " ] .\n"
+)
+
+
+def test_an_ill_formed_sparql_constraint_is_refused_by_fast_and_auto_alike(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "minus.ttl").write_text(MINUS_SHAPE)
+    settings = Settings(shapes_dir=tmp_path)
+    dataset = load_dataset(settings, [VALIDATE / "engine-warning.ttl"])
+    for engine in ("fast", "auto"):
+        with pytest.raises(InvalidShapeError, match=r"ex:S|test#S>.*MINUS is not allowed"):
+            validate_dataset(settings, dataset, engine=engine)
+
+
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        ("SELECT $this WHERE { $this ?p ?o MINUS { ?o a ?c } }", "MINUS is not allowed"),
+        ("SELECT $this WHERE { VALUES ?o { 1 } }", "VALUES is not allowed"),
+        ("SELECT $this WHERE { SERVICE <http://x> { ?a ?b ?c } }", "SERVICE is not allowed"),
+        ("SELECT $this WHERE { BIND(1 AS ?this) }", "'AS ?this' assigns a pre-bound variable"),
+        ("SELECT ?x WHERE { { SELECT (1 AS $currentShape) {} } }", "'AS $currentShape'"),
+        ("SELECT $this WHERE { { SELECT ?o WHERE { ?s ?p ?o } } }", "does not return $this"),
+        ("SELECT $this WHERE { { SELECT * WHERE { FILTER($this) } } }", "does not return $this"),
+    ],
+)
+def test_the_pre_binding_rules_are_enforced(query: str, why: str) -> None:
+    found = prebinding_violation(query, {"this", "shapesGraph", "currentShape"})
+    assert found is not None and why in found
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT $this WHERE { $this ex:values ?minus . FILTER(?minus != "MINUS VALUES") }',
+        "SELECT $this WHERE { $this <http://x/VALUES> ?o } # MINUS, SERVICE, VALUES",
+        "SELECT $this (COUNT(*) AS ?n) WHERE { $this ?p ?o } GROUP BY $this",
+        "SELECT $this WHERE { { SELECT $this (MAX(?o) AS ?m) { $this ?p ?o } GROUP BY $this } }",
+        "SELECT $this WHERE { { SELECT * WHERE { $this ?p ?o FILTER(?o != 1) } } }",
+    ],
+)
+def test_strings_iris_comments_and_well_formed_sub_queries_pass_the_pre_binding_rules(
+    query: str,
+) -> None:
+    assert prebinding_violation(query, {"this", "shapesGraph", "currentShape"}) is None
+
+
+def test_a_sparql_constraint_oxigraph_does_not_parse_is_an_invalid_shape(tmp_path: Path) -> None:
+    (tmp_path / "broken.ttl").write_text(MINUS_SHAPE.replace("MINUS { $this ex:q ?o }", "FILTER("))
+    settings = Settings(shapes_dir=tmp_path)
+    with pytest.raises(InvalidShapeError, match="not valid SPARQL"):
+        FastEngine(load_shapes(settings))
 
 
 def test_not_exists_becomes_minus_with_the_outer_triples() -> None:

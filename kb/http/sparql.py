@@ -466,11 +466,11 @@ def service_description_or_editor(
 
 
 def query_editor(request: Request) -> Response:
-    """The HTML query editor of kb.http.pages, or a minimal form until it exists."""
+    """The HTML query editor of kb.http.query_editor, or a minimal form until it exists."""
     try:
-        from kb.http import pages
+        from kb.http import query_editor as editor
 
-        render: Callable[[Request], Response] | None = getattr(pages, "render_query_editor", None)
+        render: Callable[[Request], Response] | None = getattr(editor, "render_query_editor", None)
     except ImportError:
         render = None
     if render is not None:
