@@ -148,11 +148,20 @@ def _parser_message(exc: SyntaxError) -> str:
 
 
 def rebase_quad(quad: ox.Quad, base_iri: str) -> ox.Quad:
-    """The same quad with IRIs under the canonical base moved under `base_iri`."""
+    """The same quad with the canonical base replaced by `base_iri`.
+
+    IRIs under the canonical base move, and so does the base where a literal quotes it
+    (the IRI patterns and SPARQL prefixes of the shapes, a description citing a record).
+    """
 
     def move(term: Any) -> Any:
         if isinstance(term, ox.NamedNode) and term.value.startswith(CANONICAL_BASE_IRI):
             return ox.NamedNode(base_iri + term.value[len(CANONICAL_BASE_IRI) :])
+        if isinstance(term, ox.Literal) and CANONICAL_BASE_IRI in term.value:
+            value = term.value.replace(CANONICAL_BASE_IRI, base_iri)
+            if term.language:
+                return ox.Literal(value, language=term.language)
+            return ox.Literal(value, datatype=term.datatype)
         return term
 
     return ox.Quad(

@@ -35,12 +35,12 @@ from rdflib.term import Node
 
 from kb.config import Settings, get_settings
 from kb.load import (
-    RDF_FORMATS,
     InputError,
     LoadedDataset,
     data_files,
     discover_sources,
     load_dataset,
+    parse_file,
 )
 from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
 from kb.report import ValidationReport, ValidationResult
@@ -155,19 +155,13 @@ def load_shapes(settings: Settings) -> Graph:
     Cached until a shapes file changes. Syntax errors raise `InputError` (file:line:col).
     """
     files = shape_files(settings)
-    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    key = (settings.base_iri, *((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
     cached = _SHAPES_CACHE.get(key)
     if cached is not None:
         return cached
-    triples: list[Any] = []
-    for path in files:
-        try:
-            triples += ox.parse(
-                path.read_bytes(), format=RDF_FORMATS[path.suffix], base_iri=path.resolve().as_uri()
-            )
-        except SyntaxError as exc:
-            raise InputError(path, _syntax_message(exc), exc.lineno, exc.offset) from exc
-    graph = skolemize_shapes(triples_to_graph(triples))
+    graph_name = settings.graph_iri("shapes")
+    quads = [q for path in files for q in parse_file(path, graph_name, settings.base_iri)]
+    graph = skolemize_shapes(triples_to_graph(quads))
     _SHAPES_CACHE.clear()
     _SHAPES_CACHE[key] = graph
     return graph

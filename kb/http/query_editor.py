@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import Response
 
+from kb.config import CANONICAL_BASE_IRI
 from kb.http.context import KnowledgeBase
 from kb.http.pages import NODE_MODULES, VENDOR_FILES, Page
 
@@ -24,11 +25,14 @@ class ExampleQuery:
     text: str
 
 
-def example_queries(queries_dir: Path) -> list[ExampleQuery]:
-    """The `queries/*.rq` files, with the title and description of their comment header."""
+def example_queries(queries_dir: Path, base_iri: str = CANONICAL_BASE_IRI) -> list[ExampleQuery]:
+    """The `queries/*.rq` files, with the title and description of their comment header.
+
+    The files are written with the canonical base IRI; it is replaced by `base_iri`.
+    """
     out = []
     for path in sorted(queries_dir.glob("*.rq")) if queries_dir.is_dir() else []:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").replace(CANONICAL_BASE_IRI, base_iri)
         header: dict[str, str] = {}
         for line in text.splitlines():
             if not line.startswith("#"):
@@ -48,7 +52,7 @@ def render_query_editor(request: Request) -> Response:
     """The HTML query editor (YASGUI on /sparql) with the library of example queries."""
     kb: KnowledgeBase = request.app.state.kb
     page = Page(request, kb.settings)
-    examples = example_queries(kb.settings.queries_dir)
+    examples = example_queries(kb.settings.queries_dir, kb.settings.base_iri)
     return page.render(
         "query.html",
         title=page.t("query_title"),
