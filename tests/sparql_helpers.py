@@ -65,7 +65,7 @@ def make_app(
 @contextlib.contextmanager
 def live_server(env: dict[str, str] | None = None, *args: str) -> Iterator[LiveServer]:
     """`python -m kb serve` in a subprocess on a free loopback port (a real uvicorn)."""
-    from conftest import ROOT, free_port
+    from conftest import ROOT, free_port, stop_process
 
     port = free_port()
     full_env = {**os.environ, "ALLIANCE_VALIDATE_ON_START": "false", **(env or {})}
@@ -92,12 +92,7 @@ def live_server(env: dict[str, str] | None = None, *args: str) -> Iterator[LiveS
             time.sleep(0.1)
         yield LiveServer(base, process, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
