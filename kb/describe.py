@@ -290,9 +290,6 @@ class View:
                     out[v.language] = v.value
         return out
 
-    def inbound_subjects(self, prop: str) -> list[ox.NamedNode]:
-        return [s for s in self.inbound.get(prop, []) if isinstance(s, ox.NamedNode)]
-
     def properties_of(
         self, node: ox.NamedNode | ox.BlankNode
     ) -> dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]:

@@ -179,12 +179,3 @@ def load_dataset(settings: Settings, data_paths: Iterable[Path] | None = None) -
         dataset.quads += parse_file(source.path, source.graph, settings.base_iri)
     dataset.content_hash = digest.hexdigest()
     return dataset
-
-
-def to_rdflib(quads: Iterable[ox.Quad]) -> Any:
-    """The quads as an rdflib Dataset (for pySHACL and rdflib's serializers)."""
-    from rdflib import Dataset
-
-    ds = Dataset()
-    ds.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS), format="nquads")
-    return ds

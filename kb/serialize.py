@@ -115,30 +115,6 @@ def _cut_graphs(blob: bytes, graphs: list[str]) -> dict[str, bytes] | None:
     return out
 
 
-def readable_order(lines: list[bytes]) -> list[bytes]:
-    """Sorted lines with each subject's `rdf:type` lines first (for human readers)."""
-    type_marker = b"> <" + RDF_TYPE.encode() + b"> "
-    out: list[bytes] = []
-    group_subject: bytes | None = None
-    types: list[bytes] = []
-    others: list[bytes] = []
-    for line in lines:
-        subject = line[: line.index(b" ")]
-        if subject != group_subject:
-            out += types
-            out += others
-            types, others, group_subject = [], [], subject
-        (types if type_marker in line else others).append(line)
-    out += types
-    out += others
-    return out
-
-
-def _dump(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-    return data or b""
-
-
 @dataclass
 class SortedDump:
     """Quads in canonical order, ready for every writer.
