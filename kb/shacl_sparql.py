@@ -37,6 +37,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from kb.rdf_terms import ox_to_rdflib, rdflib_to_ox
 from kb.report import ValidationResult, path_to_sparql
 from kb.sparql import _tokens, inspect_query
 
@@ -163,12 +164,6 @@ def _well_formed(literal: Literal, datatype: str) -> bool:
     if expected is int:
         return isinstance(value, int)
     return isinstance(value, expected)
-
-
-def _to_rdflib(term: Any) -> Node:
-    from kb.validate import ox_to_rdflib
-
-    return ox_to_rdflib(term)
 
 
 @dataclass
@@ -388,8 +383,6 @@ class FastEngine:
     def _term(self, term: Node) -> str:
         """A shapes-graph term in a query, literals as the store holds them."""
         if isinstance(term, Literal) and term.datatype is not None:
-            from kb.validate import rdflib_to_ox
-
             lit = rdflib_to_ox(term)
             canon = canonical_literals([lit]).get(lit, lit)
             return str(canon)
@@ -398,7 +391,7 @@ class FastEngine:
     def _rdf(self, term: Any) -> Node:
         node = self._conv.get(term)
         if node is None:
-            node = self._conv[term] = _to_rdflib(term)
+            node = self._conv[term] = ox_to_rdflib(term)
         return node
 
     def _query(self, query: str) -> Any:

@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, SH
 
 from kb.config import Settings
 from kb.load import InputError, load_dataset
+from kb.rdf_terms import triples_to_graph
 from kb.report import ValidationReport, ValidationResult, _key_term
 from kb.shacl_sparql import (
     FastEngine,
@@ -38,7 +39,6 @@ from kb.validate import (
     load_shapes,
     run_pyshacl,
     skolemize_shapes,
-    triples_to_graph,
     validate_dataset,
     validate_upload,
 )
