@@ -1,7 +1,7 @@
 """The FastAPI application: loads the knowledge base at start and wires the routes.
 
 `uvicorn server:app` and `alliance-kb serve` serve the same app. The routes
-live in `kb/http/`, one module per group; this file only assembles them.
+live in `kb/web/`, one module per group; this file only assembles them.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
-from kb.executor import WorkerPool
-from kb.http import dumps, errors, landing, ontology_page, records, static_files, validation_page
-from kb.http import sparql as sparql_routes
-from kb.http.context import KnowledgeBase
-from kb.load import load_dataset
-from kb.store import EmbeddedStore
+from kb.sources.rdf_files import load_dataset
+from kb.store.embedded import EmbeddedStore
+from kb.store.query_workers import WorkerPool
+from kb.web import dumps, errors, landing, ontology_page, records, static_files, validation_page
+from kb.web import sparql_endpoint as sparql_routes
+from kb.web.context import KnowledgeBase
 
 log = logging.getLogger("kb.server")
 
@@ -35,7 +35,7 @@ def open_knowledge_base(settings: Settings, data_dir: Path | None = None) -> Kno
     dataset = load_dataset(settings, [data_dir] if data_dir else None)
     log.info("loaded %d quads from %d files", len(dataset.quads), len(dataset.sources))
     if settings.store_url:
-        from kb.external import ExternalStore
+        from kb.store.external import ExternalStore
 
         store: EmbeddedStore | ExternalStore = ExternalStore(
             settings.store_url, dataset.graphs(), settings.query_timeout_s
@@ -51,7 +51,7 @@ def validate_at_startup(kb: KnowledgeBase) -> None:
     settings = kb.settings
     if not settings.validate_on_start and not settings.strict:
         return
-    from kb.validate import validate_dataset
+    from kb.validation.validator import validate_dataset
 
     report = validate_dataset(settings, kb.dataset)
     kb.validation = report

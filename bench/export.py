@@ -38,8 +38,8 @@ def _cpu_s() -> float:
 
 def worker_kb(path: Path) -> dict[str, Any]:
     from kb.config import Settings
-    from kb.export import write_export
-    from kb.load import load_dataset
+    from kb.publish.export import write_export
+    from kb.sources.rdf_files import load_dataset
 
     settings = Settings()
     started = time.perf_counter()
@@ -68,7 +68,7 @@ def worker_rdflib(path: Path) -> dict[str, Any]:
     from rdflib import Graph
 
     from kb.config import Settings
-    from kb.load import load_dataset
+    from kb.sources.rdf_files import load_dataset
 
     # the same graph as the export's: the synthetic records plus ontology and vocabularies
     dataset = load_dataset(Settings(), [path])

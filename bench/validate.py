@@ -127,7 +127,7 @@ def run(sizes: list[int], seed: int, skip_pyshacl_above: int) -> list[dict[str, 
 # `alliance-kb validate FILE --engine fast --format json > REPORT`, in-process argv.
 _FAST = r"""
 import sys
-from kb.cli import main
+from kb.cli.main import main
 data, report = sys.argv[1], sys.argv[2]
 with open(report, "w") as out:
     sys.stdout = out

@@ -1,5 +1,5 @@
 """`python -m kb ...` is the same program as `alliance-kb ...`."""
 
-from kb.cli import main
+from kb.cli.main import main
 
 raise SystemExit(main())

@@ -2,7 +2,7 @@
 
 Every setting can be given as an environment variable with the prefix
 `ALLIANCE_` (for example `ALLIANCE_BASE_IRI`, `ALLIANCE_QUERY_TIMEOUT_S`) or in
-a `.env` file. Command-line options override them (see `kb.cli`).
+a `.env` file. Command-line options override them (see `kb.cli.main`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: The base IRI the records in `data/` are written with. When the configured
-#: base differs, `kb.load` rewrites IRIs from this one to the configured one.
+#: base differs, `kb.sources.rdf_files` rewrites IRIs from this one to the configured one.
 CANONICAL_BASE_IRI = "https://w3id.org/roma-alliance/"
 
 

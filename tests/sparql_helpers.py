@@ -18,9 +18,9 @@ import pyoxigraph as ox
 from fastapi import FastAPI
 
 from kb.config import Settings
-from kb.http.context import KnowledgeBase
-from kb.load import LoadedDataset, SourceFile
-from kb.store import EmbeddedStore
+from kb.sources.rdf_files import LoadedDataset, SourceFile
+from kb.store.embedded import EmbeddedStore
+from kb.web.context import KnowledgeBase
 
 BACKENDS = ["embedded", "oxigraph-server"]
 
@@ -43,8 +43,8 @@ def make_app(
 ) -> FastAPI:
     """The whole app on `dataset`; `oxigraph-server`: the dataset is pushed there first."""
     import server
-    from kb.external import ExternalStore
-    from kb.push import push_dataset
+    from kb.publish.graph_store_push import push_dataset
+    from kb.store.external import ExternalStore
 
     settings = settings or Settings(validate_on_start=False, query_workers=2)
     if backend == "embedded":

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kb.config import CANONICAL_BASE_IRI, Settings
-from kb.http.query_editor import example_queries
-from kb.load import load_dataset
-from kb.store import EmbeddedStore
-from kb.validate import validate_dataset
+from kb.sources.rdf_files import load_dataset
+from kb.store.embedded import EmbeddedStore
+from kb.validation.validator import validate_dataset
+from kb.web.query_editor import example_queries
 
 OTHER_BASE = "https://data.example.org/alliance/"
 

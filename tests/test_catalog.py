@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
-from kb.cli import main
+from kb.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DCAT_AP = ROOT.parent / "shared" / "conformance" / "dcat-ap-3.0.1"

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from kb.config import PROJECT_ROOT, Settings
-from kb.load import data_files, parse_file
+from kb.sources.rdf_files import data_files, parse_file
 
 DATA = PROJECT_ROOT / "data"
 BASE = "https://w3id.org/roma-alliance/"

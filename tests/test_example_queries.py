@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.config import Settings
-from kb.http.query_editor import ExampleQuery, example_queries
-from kb.store import KnowledgeStore
+from kb.store.embedded import KnowledgeStore
+from kb.web.query_editor import ExampleQuery, example_queries
 
 BASE = "https://w3id.org/roma-alliance/"
 EXAMPLES = {e.name: e for e in example_queries(Settings().queries_dir)}

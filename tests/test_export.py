@@ -19,13 +19,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kb.cli import main
+from kb.cli.main import main
 from kb.config import Settings
-from kb.csv_tables import COLUMNS, record_kinds
-from kb.export import RDF_FILES, export
-from kb.load import LoadedDataset, load_dataset
-from kb.serialize import SortedDump
-from kb.store import EmbeddedStore
+from kb.publish.csv_tables import COLUMNS, record_kinds
+from kb.publish.dump_writers import SortedDump
+from kb.publish.export import RDF_FILES, export
+from kb.sources.rdf_files import LoadedDataset, load_dataset
+from kb.store.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/roma-alliance/"
@@ -421,7 +421,7 @@ def test_fast_and_general_sorting_agree(dataset: LoadedDataset) -> None:
 def test_jsonld_writer_round_trips_awkward_literals() -> None:
     """Canonical N-Triples escapes are copied into JSON as they are: quotes, backslashes,
     control characters, non-ASCII, language tags, datatypes, rdf:type with a literal."""
-    from kb.serialize import jsonld_context, write_jsonld
+    from kb.publish.dump_writers import jsonld_context, write_jsonld
 
     e = "http://e/"
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -11,9 +11,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from kb.cli import main
+from kb.cli.main import main
 from kb.config import PROJECT_ROOT
-from kb.importer import MEMBER_STATE_CODES
+from kb.sources.csv_import import MEMBER_STATE_CODES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 ID = "https://w3id.org/roma-alliance/id/"

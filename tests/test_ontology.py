@@ -18,7 +18,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
 from kb.config import CANONICAL_BASE_IRI, PROJECT_ROOT, get_settings
-from kb.load import parse_file
+from kb.sources.rdf_files import parse_file
 
 ALLIANCE = Namespace(f"{CANONICAL_BASE_IRI}ontology#")
 ONTOLOGY_IRI = URIRef(f"{CANONICAL_BASE_IRI}ontology")

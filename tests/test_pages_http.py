@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.config import Settings
-from kb.describe import FORMATS, negotiate
-from kb.http.query_editor import example_queries
-from kb.i18n import language_from
+from kb.web.i18n import language_from
+from kb.web.query_editor import example_queries
+from kb.web.record_view import FORMATS, negotiate
 
 BASE = "https://w3id.org/roma-alliance/"
 A = BASE + "ontology#"

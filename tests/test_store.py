@@ -8,8 +8,8 @@ import pyoxigraph as ox
 import pytest
 
 from kb.config import Settings
-from kb.load import load_dataset
-from kb.store import EmbeddedStore
+from kb.sources.rdf_files import load_dataset
+from kb.store.embedded import EmbeddedStore
 
 
 def quads(n: int, graph: str = "urn:g") -> list[ox.Quad]:

@@ -13,10 +13,10 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-import kb.validate
-from kb.cli import main
+import kb.cli.validate_command
+from kb.cli.main import main
+from kb.cli.validate_command import use_color
 from kb.config import Settings
-from kb.validate import use_color
 
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATE = ROOT / "tests" / "fixtures" / "validate"
@@ -26,7 +26,7 @@ VALIDATE = ROOT / "tests" / "fixtures" / "validate"
 def test_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Validate against tests/fixtures/validate/shapes (ontology and vocabularies as shipped)."""
     monkeypatch.setattr(
-        kb.validate, "get_settings", lambda: Settings(shapes_dir=VALIDATE / "shapes")
+        kb.cli.validate_command, "get_settings", lambda: Settings(shapes_dir=VALIDATE / "shapes")
     )
 
 
@@ -139,7 +139,9 @@ def test_an_ill_formed_sparql_constraint_exits_2_naming_the_shape(
         "ex:MinusShape a sh:NodeShape ; sh:targetClass ex:City ; sh:sparql [ sh:select\n"
         '  """SELECT $this WHERE { $this ?p ?o . MINUS { $this ex:q ?o } }""" ] .\n'
     )
-    monkeypatch.setattr(kb.validate, "get_settings", lambda: Settings(shapes_dir=tmp_path))
+    monkeypatch.setattr(
+        kb.cli.validate_command, "get_settings", lambda: Settings(shapes_dir=tmp_path)
+    )
     code, out, err = run(capsys, str(VALIDATE / "engine-ok.ttl"))
     assert code == 2 and out == ""
     assert "test#MinusShape>" in err and "MINUS is not allowed" in err

@@ -22,17 +22,17 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
 from kb.config import Settings
-from kb.load import InputError, load_dataset
-from kb.rdf_terms import triples_to_graph
-from kb.report import ValidationReport, ValidationResult, _key_term
-from kb.shacl_sparql import (
+from kb.sources.rdf_files import InputError, load_dataset
+from kb.validation.rdf_terms import triples_to_graph
+from kb.validation.report import ValidationReport, ValidationResult, _key_term
+from kb.validation.shacl_engine import (
     FastEngine,
     InvalidShapeError,
     UnsupportedShapeError,
     not_exists_to_minus,
     prebinding_violation,
 )
-from kb.validate import (
+from kb.validation.validator import (
     ReferenceEngineError,
     UnsupportedMediaTypeError,
     _engine_results,

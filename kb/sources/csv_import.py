@@ -1,0 +1,746 @@
+"""`alliance-kb import KIND FILE.csv [--out FILE]`: a curator's spreadsheet → Turtle records.
+
+Every CSV is UTF-8 (a byte-order mark is accepted), comma-separated, with a
+header row naming its columns (in any order). Values are trimmed; an empty
+cell means "not known" and writes nothing. Completely empty rows are skipped.
+Rows are numbered as a spreadsheet shows them: the header is row 1.
+
+Kinds and their columns. * = required: the column must be in the header and
+every row needs a value. The awards' `rank` column must be in the header too
+(an empty rank is a decision: "not stated"); every other column may be left
+out of the header.
+
+member-states (`data/sources/member-states.csv` → `data/countries.ttl`)
+    code*            ISO 3166-1 alpha-3 code, upper case ("GBR", never the legacy "UK")
+    name_en*         English name
+    name_fr*         French name (from the EU Country authority table)
+    accession_date*  date of accession to the Council of Europe, YYYY-MM-DD
+    editorial_note   note for readers (English), e.g. a conflict between sources
+    source*          one or more sources, separated by spaces (see "Sources")
+
+authorities (a city or region, with its participation in the Alliance)
+    slug*               lower-case ASCII, hyphens: id/authority/{slug}
+    type*               "municipality" or "region"
+    name_en*            English name, with its diacritics ("Şişli")
+    name_fr             French name, where known
+    name_in_source      the name exactly as the source writes it (skos:altLabel)
+    country             alpha-3 code of a Council of Europe member state; empty if
+                        the source does not give it
+    participant_number  the Alliance's participant number (positive integer)
+    member_since        start of participation: YYYY, YYYY-MM or YYYY-MM-DD
+    note                note for readers (English)
+    source*             sources of the authority (and of its membership)
+    A membership id/membership/{slug} is written when participant_number or
+    member_since is given.
+
+awards (`data/sources/awards.csv` → `data/awards.ttl`)
+    edition*      the prize edition: its number ("5") or its slug ("session-41")
+    authority*    slug of the laureate authority
+    rank          1, 2 or 3; empty when the source does not state it
+    shared_rank   "true" for a joint / ex aequo rank, "false" or empty otherwise
+    awarded_for   the project as the source states it (English)
+    note          note for readers (English)
+    source*       sources
+    The award is id/award/{edition}-{authority}.
+
+signatures (of the Declaration against anti-Gypsyism, or another declaration)
+    authority*      slug of the authority on whose behalf it was signed
+    document        slug of the declaration (default declaration-against-anti-gypsyism)
+    signatory_name  the person who signed; requires signatory_slug
+    signatory_slug  id/person/{slug} of that person
+    date            YYYY, YYYY-MM or YYYY-MM-DD; empty when not stated
+    note            note for readers (English), e.g. "among the latest signatories, April 2018"
+    source*         sources
+    The signature is id/signature/{authority}; the person record is written too.
+
+practices (good practices of the Council of Europe's database)
+    slug*            id/practice/{slug}
+    title_en*        title in English
+    title_fr         title in French
+    description_en   description in English
+    description_fr   description in French
+    implemented_by   slugs of the implementing authorities, separated by spaces
+    themes           theme slugs (housing education health employment
+                     political-participation), separated by spaces
+    maturity         promising, demonstrated or replicated; empty if not stated
+    target_groups    group slugs (roma, travellers, ...), separated by spaces
+    start_date       YYYY, YYYY-MM or YYYY-MM-DD
+    end_date         YYYY, YYYY-MM or YYYY-MM-DD
+    note             note for readers (English)
+    source*          sources
+
+Sources: each is an absolute http(s) IRI, or the slug of a source record of
+`data/sources.ttl` (for example `alliance-site` for id/source/alliance-site).
+
+Exit codes: 0 written; 1 rows rejected, each reported on standard error as
+`FILE:ROW: column: reason`, and nothing written; 2 unknown kind, unreadable
+file, not UTF-8, or missing / unknown columns (the message names the file).
+Output is deterministic: records in the order of the rows, predicates in a
+fixed order, fixed prefixes, no blank nodes, no timestamps. With `--out` the
+file is written to a temporary file beside it and renamed into place.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from kb.config import CANONICAL_BASE_IRI, PROJECT_ROOT
+
+ID = f"{CANONICAL_BASE_IRI}id/"
+
+#: Every prefix a generated file may use; each file declares those it uses, in this order.
+PREFIXES: dict[str, str] = {
+    "alliance": f"{CANONICAL_BASE_IRI}ontology#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "euc": "http://publications.europa.eu/resource/authority/country/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "schema": "http://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "authority": f"{ID}authority/",
+    "award": f"{ID}award/",
+    "country": f"{ID}country/",
+    "database": f"{ID}database/",
+    "document": f"{ID}document/",
+    "group": f"{ID}group/",
+    "maturity": f"{ID}maturity/",
+    "membership": f"{ID}membership/",
+    "organisation": f"{ID}organisation/",
+    "person": f"{ID}person/",
+    "practice": f"{ID}practice/",
+    "prize-edition": f"{ID}prize-edition/",
+    "signature": f"{ID}signature/",
+    "source": f"{ID}source/",
+    "theme": f"{ID}theme/",
+}
+
+#: The 46 Council of Europe member states (since 16 March 2022), ISO 3166-1 alpha-3.
+# fmt: off
+MEMBER_STATE_CODES = frozenset((
+    "ALB", "AND", "ARM", "AUT", "AZE", "BEL", "BIH", "BGR", "HRV", "CYP", "CZE", "DNK", "EST",
+    "FIN", "FRA", "GEO", "DEU", "GRC", "HUN", "ISL", "IRL", "ITA", "LVA", "LIE", "LTU", "LUX",
+    "MLT", "MDA", "MCO", "MNE", "NLD", "MKD", "NOR", "POL", "PRT", "ROU", "SMR", "SRB", "SVK",
+    "SVN", "ESP", "SWE", "CHE", "TUR", "UKR", "GBR",
+))
+# fmt: on
+THEMES = ("housing", "education", "health", "employment", "political-participation")
+MATURITY_LEVELS = ("promising", "demonstrated", "replicated")
+GROUPS = (
+    "roma-and-travellers",
+    "roma",
+    "sinti-manouches",
+    "cale",
+    "kaale",
+    "romanichals",
+    "boyash-rudari",
+    "balkan-egyptians",
+    "eastern-groups",
+    "travellers",
+    "yenish",
+    "gens-du-voyage",
+    "gypsies",
+)
+DEFAULT_DOCUMENT = "declaration-against-anti-gypsyism"
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+EDITION_RE = re.compile(r"[1-9][0-9]*|session-[1-9][0-9]*")
+ALPHA3_RE = re.compile(r"[A-Z]{3}")
+IRI_RE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+DATE_RES = (
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), "date"),
+    (re.compile(r"\d{4}-\d{2}"), "gYearMonth"),
+    (re.compile(r"\d{4}"), "gYear"),
+)
+
+
+# -- Turtle terms ---------------------------------------------------------------
+
+
+def turtle_string(text: str) -> str:
+    """A Turtle string literal (without language or datatype), escaped."""
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def lang(text: str, tag: str) -> str:
+    return f"{turtle_string(text)}@{tag}"
+
+
+def typed(lexical: str, datatype: str) -> str:
+    return f"{turtle_string(lexical)}^^xsd:{datatype}"
+
+
+def iri(value: str) -> str:
+    """An IRI as a prefixed name when a prefix covers it and the local part is safe."""
+    for name, namespace in PREFIXES.items():
+        if value.startswith(namespace):
+            local = value[len(namespace) :]
+            if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?", local):
+                return f"{name}:{local}"
+    return f"<{value}>"
+
+
+def record(kind: str, slug: str) -> str:
+    return iri(f"{ID}{kind}/{slug}")
+
+
+@dataclass
+class Record:
+    """One subject block: the subject, its classes and (predicate, objects) in order."""
+
+    subject: str
+    classes: list[str]
+    properties: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def add(self, predicate: str, *objects: str | None) -> None:
+        values = [o for o in objects if o is not None]
+        if values:
+            self.properties.append((predicate, values))
+
+    def turtle(self) -> str:
+        lines = [f"{self.subject} a {', '.join(self.classes)}"]
+        for predicate, objects in self.properties:
+            line = f"    {predicate} {', '.join(objects)}"
+            if len(objects) > 1 and len(line) > 100:
+                line = f"    {predicate}\n        " + ",\n        ".join(objects)
+            lines.append(line)
+        return " ;\n".join(lines) + " .\n"
+
+
+def render(kind: str, csv_name: str, records: list[Record]) -> bytes:
+    """The Turtle document: header comment, the prefixes it uses, one block per record."""
+    body = "\n".join(r.turtle() for r in records)
+    used = [
+        name
+        for name in PREFIXES
+        if re.search(rf"(?<![\w\-:/]){re.escape(name)}:", body) is not None
+    ]
+    header = (
+        f"# Generated by alliance-kb import {kind} {csv_name} — edit the CSV, not this file.\n"
+        f'# {len(records)} record(s); see README.md, section "Curating records".\n\n'
+    )
+    prefixes = "".join(f"@prefix {name}: <{PREFIXES[name]}> .\n" for name in used)
+    return (header + prefixes + "\n" + body).encode("utf-8")
+
+
+# -- Reading and checking rows ----------------------------------------------------
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be used (exit 2)."""
+
+
+@dataclass
+class Row:
+    """One data row, with the checks that record its problems instead of raising."""
+
+    path: str
+    number: int
+    values: dict[str, str]
+    problems: list[str]
+
+    def problem(self, column: str, reason: str) -> None:
+        self.problems.append(f"{self.path}:{self.number}: {column}: {reason}")
+
+    def text(self, column: str, required: bool = False) -> str | None:
+        value = self.values.get(column, "") or ""
+        if not value:
+            if required:
+                self.problem(column, "a value is required")
+            return None
+        return value
+
+    def slug(self, column: str, required: bool = False) -> str | None:
+        value = self.text(column, required)
+        if value is not None and not SLUG_RE.fullmatch(value):
+            self.problem(
+                column,
+                f"{value!r} is not a slug (lower-case ASCII letters and digits, "
+                "separated by single hyphens)",
+            )
+            return None
+        return value
+
+    def slugs(self, column: str, allowed: Iterable[str] | None = None) -> list[str]:
+        value = self.text(column) or ""
+        out: list[str] = []
+        choices = tuple(allowed) if allowed is not None else None
+        for item in value.split():
+            if not SLUG_RE.fullmatch(item):
+                self.problem(column, f"{item!r} is not a slug")
+            elif choices is not None and item not in choices:
+                self.problem(column, f"{item!r} is not one of {', '.join(choices)}")
+            elif item in out:
+                self.problem(column, f"{item!r} is given twice")
+            else:
+                out.append(item)
+        return out
+
+    def choice(self, column: str, choices: Iterable[str], required: bool = False) -> str | None:
+        value = self.text(column, required)
+        options = tuple(choices)
+        if value is not None and value not in options:
+            self.problem(column, f"{value!r} is not one of {', '.join(options)}")
+            return None
+        return value
+
+    def country(self, column: str, required: bool = False) -> str | None:
+        value = self.text(column, required)
+        if value is None:
+            return None
+        if not ALPHA3_RE.fullmatch(value):
+            hint = " (a legacy two-letter code? use ISO alpha-3)" if len(value) == 2 else ""
+            self.problem(column, f"{value!r} is not an upper-case ISO 3166-1 alpha-3 code{hint}")
+            return None
+        return value
+
+    def member_state(self, column: str) -> str | None:
+        value = self.country(column)
+        if value is not None and value not in MEMBER_STATE_CODES:
+            self.problem(column, f"unknown country code {value!r} (not a member state)")
+            return None
+        return value
+
+    def positive_integer(self, column: str, required: bool = False) -> str | None:
+        value = self.text(column, required)
+        if value is not None and not re.fullmatch(r"[1-9][0-9]*", value):
+            self.problem(column, f"{value!r} is not a positive integer")
+            return None
+        return value
+
+    def date(self, column: str, required: bool = False, precise: bool = False) -> str | None:
+        """A date term: xsd:date, or xsd:gYearMonth / xsd:gYear unless `precise`."""
+        value = self.text(column, required)
+        if value is None:
+            return None
+        for pattern, datatype in DATE_RES if not precise else DATE_RES[:1]:
+            if pattern.fullmatch(value):
+                probe = {"date": value, "gYearMonth": value + "-01", "gYear": value + "-01-01"}
+                try:
+                    date.fromisoformat(probe[datatype])
+                except ValueError:
+                    break
+                return typed(value, datatype)
+        expected = "YYYY-MM-DD" if precise else "YYYY, YYYY-MM or YYYY-MM-DD"
+        self.problem(column, f"{value!r} is not a valid date ({expected})")
+        return None
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.problem(column, f"{value!r} is not true or false")
+        return None
+
+    def sources(self, column: str = "source") -> list[str]:
+        value = self.text(column, required=True) or ""
+        out: list[str] = []
+        for item in value.split():
+            if IRI_RE.fullmatch(item):
+                term = iri(item)
+            elif SLUG_RE.fullmatch(item):
+                term = record("source", item)
+            else:
+                self.problem(column, f"{item!r} is neither an http(s) IRI nor a source slug")
+                continue
+            if term not in out:
+                out.append(term)
+        return out
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    build: Callable[[list[Row]], list[Record]]
+    doc: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+def read_rows(path: Path, kind: Kind) -> list[Row]:
+    """The data rows of the CSV; a `FileProblem` if it cannot be read as this kind."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FileProblem(f"{path}:{line}: not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        raise FileProblem(f"{path}:{reader.line_num}: not a CSV file: {exc}") from exc
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise FileProblem(f"{path}: empty file: a header row is required")
+    header = [cell.strip() for cell in table[0]]
+    missing = [c for c in kind.required if c not in header]
+    unknown = [c for c in header if c not in kind.columns]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    complaints = []
+    if missing:
+        complaints.append(f"missing column(s) {', '.join(missing)}")
+    if unknown:
+        complaints.append(f"unknown column(s) {', '.join(unknown)}")
+    if duplicated:
+        complaints.append(f"repeated column(s) {', '.join(duplicated)}")
+    if complaints:
+        raise FileProblem(
+            f"{path}:1: {'; '.join(complaints)} (columns of {kind.name}: {', '.join(kind.columns)})"
+        )
+    rows: list[Row] = []
+    problems: list[str] = []
+    for index, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = Row(str(path), index, {}, problems)
+        if len(cells) > len(header):
+            row.problem("(row)", f"{len(cells)} cells, but the header has {len(header)} columns")
+        row.values = {
+            name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)
+        }
+        rows.append(row)
+    return rows
+
+
+def unique(rows: list[Row], column: str, key: Callable[[Row], str | None]) -> None:
+    """Report every row whose key was already used by an earlier row."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        value = key(row)
+        if value is None:
+            continue
+        if value in seen:
+            row.problem(column, f"duplicate {value!r} (already in row {seen[value]})")
+        else:
+            seen[value] = row.number
+
+
+# -- The kinds ------------------------------------------------------------------
+
+
+def build_member_states(rows: list[Row]) -> list[Record]:
+    out = []
+    unique(rows, "code", lambda r: r.values.get("code") or None)
+    for row in rows:
+        code = row.country("code", required=True)
+        name_en = row.text("name_en", required=True)
+        name_fr = row.text("name_fr", required=True)
+        accession = row.date("accession_date", required=True, precise=True)
+        note = row.text("editorial_note")
+        sources = row.sources()
+        if code is None:
+            continue
+        rec = Record(record("country", code), ["alliance:MemberState"])
+        rec.add(
+            "skos:prefLabel",
+            lang(name_en, "en") if name_en else None,
+            lang(name_fr, "fr") if name_fr else None,
+        )
+        rec.add("dcterms:identifier", turtle_string(code))
+        rec.add("skos:exactMatch", f"euc:{code}")
+        rec.add("alliance:accessionDate", accession)
+        rec.add("skos:editorialNote", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+def build_authorities(rows: list[Row]) -> list[Record]:
+    out = []
+    unique(rows, "slug", lambda r: r.values.get("slug") or None)
+    for row in rows:
+        slug = row.slug("slug", required=True)
+        kind = row.choice("type", ("municipality", "region"), required=True)
+        name_en = row.text("name_en", required=True)
+        name_fr = row.text("name_fr")
+        in_source = row.text("name_in_source")
+        country = row.member_state("country")
+        number = row.positive_integer("participant_number")
+        since = row.date("member_since")
+        note = row.text("note")
+        sources = row.sources()
+        if slug is None or kind is None:
+            continue
+        cls = "alliance:Municipality" if kind == "municipality" else "alliance:Region"
+        rec = Record(record("authority", slug), [cls])
+        rec.add(
+            "skos:prefLabel",
+            lang(name_en, "en") if name_en else None,
+            lang(name_fr, "fr") if name_fr else None,
+        )
+        rec.add(
+            "skos:altLabel", lang(in_source, "en") if in_source and in_source != name_en else None
+        )
+        rec.add("alliance:country", record("country", country) if country else None)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+        if row.values.get("participant_number") or row.values.get("member_since"):
+            member = Record(record("membership", slug), ["org:Membership"])
+            member.add("org:member", record("authority", slug))
+            member.add("org:organization", record("organisation", "alliance"))
+            member.add("alliance:participantNumber", typed(number, "integer") if number else None)
+            member.add("schema:startDate", since)
+            member.add("dcterms:source", *sources)
+            out.append(member)
+    return out
+
+
+def build_awards(rows: list[Row]) -> list[Record]:
+    out = []
+    unique(
+        rows,
+        "authority",
+        lambda r: (
+            f"{r.values.get('edition')}-{r.values.get('authority')}"
+            if r.values.get("edition") and r.values.get("authority")
+            else None
+        ),
+    )
+    for row in rows:
+        edition = row.text("edition", required=True)
+        if edition is not None and not EDITION_RE.fullmatch(edition):
+            row.problem("edition", f"{edition!r} is not an edition number or session-N slug")
+            edition = None
+        authority = row.slug("authority", required=True)
+        rank = row.text("rank")
+        if rank is not None and rank not in ("1", "2", "3"):
+            row.problem("rank", f"{rank!r} is not a rank 1, 2 or 3 (leave it empty if not stated)")
+            rank = None
+        shared = row.boolean("shared_rank")
+        if shared and row.values.get("rank", "") == "":
+            row.problem("shared_rank", "a shared rank needs a rank")
+        project = row.text("awarded_for")
+        note = row.text("note")
+        sources = row.sources()
+        if edition is None or authority is None:
+            continue
+        rec = Record(record("award", f"{edition}-{authority}"), ["alliance:Award"])
+        rec.add("alliance:edition", record("prize-edition", edition))
+        rec.add("alliance:laureate", record("authority", authority))
+        rec.add("alliance:rank", typed(rank, "integer") if rank else None)
+        if rank is not None and shared is not None:
+            rec.add("alliance:sharedRank", typed("true" if shared else "false", "boolean"))
+        rec.add("alliance:awardedFor", lang(project, "en") if project else None)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+def build_signatures(rows: list[Row]) -> list[Record]:
+    out = []
+    people: dict[str, str] = {}
+    unique(rows, "authority", lambda r: r.values.get("authority") or None)
+    for row in rows:
+        authority = row.slug("authority", required=True)
+        document = row.slug("document") or DEFAULT_DOCUMENT
+        name = row.text("signatory_name")
+        person = row.slug("signatory_slug")
+        if name and not row.values.get("signatory_slug"):
+            row.problem("signatory_slug", "a signatory needs a slug for id/person/{slug}")
+        if row.values.get("signatory_slug") and not name:
+            row.problem("signatory_name", "a signatory slug needs the person's name")
+        if person and name and people.setdefault(person, name) != name:
+            row.problem("signatory_slug", f"{person!r} is already used for {people[person]!r}")
+        when = row.date("date")
+        note = row.text("note")
+        sources = row.sources()
+        if authority is None:
+            continue
+        rec = Record(record("signature", authority), ["alliance:Signature"])
+        rec.add("alliance:signedDocument", record("document", document))
+        rec.add("alliance:onBehalfOf", record("authority", authority))
+        rec.add("alliance:signatory", record("person", person) if person and name else None)
+        rec.add("dcterms:date", when)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+        if person and name and not any(r.subject == record("person", person) for r in out):
+            who = Record(record("person", person), ["foaf:Person"])
+            who.add("foaf:name", turtle_string(name))
+            who.add("dcterms:source", *sources)
+            out.append(who)
+    return out
+
+
+def build_practices(rows: list[Row]) -> list[Record]:
+    out = []
+    unique(rows, "slug", lambda r: r.values.get("slug") or None)
+    for row in rows:
+        slug = row.slug("slug", required=True)
+        title_en = row.text("title_en", required=True)
+        title_fr = row.text("title_fr")
+        desc_en = row.text("description_en")
+        desc_fr = row.text("description_fr")
+        by = row.slugs("implemented_by")
+        themes = row.slugs("themes", THEMES)
+        maturity = row.choice("maturity", MATURITY_LEVELS)
+        groups = row.slugs("target_groups", GROUPS)
+        start = row.date("start_date")
+        end = row.date("end_date")
+        s, e = row.values.get("start_date", ""), row.values.get("end_date", "")
+        if start and end and e < s[: len(e)]:
+            row.problem("end_date", f"{e!r} is before the start date {s!r}")
+        note = row.text("note")
+        sources = row.sources()
+        if slug is None:
+            continue
+        rec = Record(record("practice", slug), ["alliance:GoodPractice"])
+        rec.add(
+            "dcterms:title",
+            lang(title_en, "en") if title_en else None,
+            lang(title_fr, "fr") if title_fr else None,
+        )
+        rec.add(
+            "dcterms:description",
+            lang(desc_en, "en") if desc_en else None,
+            lang(desc_fr, "fr") if desc_fr else None,
+        )
+        rec.add("alliance:implementedBy", *(record("authority", a) for a in by))
+        rec.add("dcat:theme", *(f"theme:{t}" for t in themes))
+        rec.add("alliance:maturityLevel", f"maturity:{maturity}" if maturity else None)
+        rec.add("alliance:targetGroup", *(f"group:{g}" for g in groups))
+        rec.add("schema:startDate", start)
+        rec.add("schema:endDate", end)
+        rec.add("dcterms:isPartOf", "database:good-practices")
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "member-states",
+            ("code", "name_en", "name_fr", "accession_date", "source"),
+            ("editorial_note",),
+            build_member_states,
+            "Council of Europe member states (id/country/{alpha-3})",
+        ),
+        Kind(
+            "authorities",
+            ("slug", "type", "name_en", "source"),
+            (
+                "name_fr",
+                "name_in_source",
+                "country",
+                "participant_number",
+                "member_since",
+                "note",
+            ),
+            build_authorities,
+            "cities and regions, with their membership of the Alliance",
+        ),
+        Kind(
+            "awards",
+            ("edition", "authority", "rank", "source"),
+            ("shared_rank", "awarded_for", "note"),
+            build_awards,
+            "Dosta! Prize awards (id/award/{edition}-{authority})",
+        ),
+        Kind(
+            "signatures",
+            ("authority", "source"),
+            ("document", "signatory_name", "signatory_slug", "date", "note"),
+            build_signatures,
+            "signatures of a declaration (id/signature/{authority})",
+        ),
+        Kind(
+            "practices",
+            ("slug", "title_en", "source"),
+            (
+                "title_fr",
+                "description_en",
+                "description_fr",
+                "implemented_by",
+                "themes",
+                "maturity",
+                "target_groups",
+                "start_date",
+                "end_date",
+                "note",
+            ),
+            build_practices,
+            "good practices (id/practice/{slug})",
+        ),
+    )
+}
+
+
+# -- The command ----------------------------------------------------------------
+
+
+def csv_display_name(path: Path) -> str:
+    """How the header comment names the CSV: relative to the project if inside it."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def convert(kind_name: str, path: Path) -> tuple[bytes | None, list[str]]:
+    """The Turtle for a CSV file and the row problems (no Turtle when there are any).
+
+    Raises `KeyError` for an unknown kind and `FileProblem` for an unusable file.
+    """
+    kind = KINDS[kind_name]
+    rows = read_rows(path, kind)
+    records = kind.build(rows)
+    problems = rows[0].problems if rows else []
+    if problems:
+        return None, sorted(problems, key=row_order)
+    return render(kind.name, csv_display_name(path), records), []
+
+
+def row_order(problem: str) -> tuple[int, str]:
+    match = re.search(r":(\d+): ", problem)
+    return (int(match.group(1)) if match else 0, problem)
+
+
+def write_atomically(target: Path, content: bytes) -> None:
+    """Write `content` to a temporary file beside `target`, then rename it into place."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
