@@ -19,8 +19,18 @@ from kb.config import Settings, get_settings
 from kb.sources.rdf_files import load_dataset
 from kb.store.embedded import EmbeddedStore
 from kb.store.query_workers import WorkerPool
-from kb.web import dumps, errors, landing, ontology_page, records, static_files, validation_page
+from kb.web import (
+    account_pages,
+    dumps,
+    errors,
+    landing,
+    ontology_page,
+    records,
+    static_files,
+    validation_page,
+)
 from kb.web import sparql_endpoint as sparql_routes
+from kb.web.auth import CookieMiddleware
 from kb.web.context import KnowledgeBase
 
 log = logging.getLogger("kb.server")
@@ -119,6 +129,7 @@ def create_app(
     )
     errors.install_error_handlers(app)
     app.add_middleware(sparql_routes.SparqlMiddleware)
+    app.add_middleware(CookieMiddleware)
     app.include_router(sparql_routes.router)
     # in this order: a path two routes match goes to the first (`/ontology` before
     # `/ontology{suffix}`, `/static/vendor/...` before `/static/...`)
@@ -128,6 +139,7 @@ def create_app(
     app.include_router(validation_page.router)
     app.include_router(static_files.router)
     app.include_router(dumps.router)
+    app.include_router(account_pages.router)
     return app
 
 

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     # Open-data dumps
     dumps_dir: Path = PROJECT_ROOT / "var" / "dumps"
 
+    # Curation: accounts, sessions, tokens and the history of changes (never in data/)
+    state_dir: Path = Field(
+        PROJECT_ROOT / "var", description="Curation state: accounts, sessions, history"
+    )
+    session_hours: float = Field(12.0, description="A login session lasts this long")
+    login_max_failures: int = Field(
+        5, description="Failed logins (per account, per client) before a growing delay"
+    )
+
     @property
     def ontology_ns(self) -> str:
         return f"{self.base_iri}ontology#"

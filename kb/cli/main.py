@@ -117,6 +117,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     push.add_argument("url", metavar="URL", help="the store's Graph Store Protocol endpoint")
     push.add_argument("--data", type=Path, default=None, metavar="DIR")
+
+    # -- user, token (curation accounts, in ALLIANCE_STATE_DIR) -----------------------------
+    user = commands.add_parser("user", help="curators' accounts (in ALLIANCE_STATE_DIR)")
+    user_actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    user_add = user_actions.add_parser(
+        "add",
+        help="create an account; the password is read from standard input (one line) "
+        "or prompted on a terminal",
+    )
+    user_add.add_argument("name", metavar="NAME")
+    user_add.add_argument("--role", choices=["curator", "admin"], required=True)
+    user_actions.add_parser("list", help="the accounts: name, role, created")
+    user_password = user_actions.add_parser("password", help="set a new password (stdin/prompt)")
+    user_password.add_argument("name", metavar="NAME")
+    user_role = user_actions.add_parser("role", help="change an account's role")
+    user_role.add_argument("name", metavar="NAME")
+    user_role.add_argument("role", choices=["curator", "admin"])
+    user_remove = user_actions.add_parser("remove", help="delete an account and its tokens")
+    user_remove.add_argument("name", metavar="NAME")
+
+    token = commands.add_parser("token", help="API tokens for scripts (Authorization: Bearer)")
+    token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    token_create = token_actions.add_parser("create", help="print a new token (shown once)")
+    token_create.add_argument("name", metavar="NAME")
+    token_create.add_argument("--label", default="", help="what the token is for")
+    token_list = token_actions.add_parser("list", help="an account's tokens (ids, never secrets)")
+    token_list.add_argument("name", metavar="NAME")
+    token_revoke = token_actions.add_parser("revoke", help="delete a token by its id")
+    token_revoke.add_argument("name", metavar="NAME")
+    token_revoke.add_argument("token_id", metavar="ID")
     return parser
 
 
@@ -146,6 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kb.cli.push_command import run_push_command
 
         return run_push_command(args)
+    if args.command == "user":
+        from kb.cli.user_command import run_user_command
+
+        return run_user_command(args)
+    if args.command == "token":
+        from kb.cli.token_command import run_token_command
+
+        return run_token_command(args)
     raise AssertionError(args.command)
 
 

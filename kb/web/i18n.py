@@ -232,6 +232,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "domain": ("Domain", "Domaine"),
     "range": ("Range", "Portée"),
     "vocabularies": ("Vocabularies", "Vocabulaires"),
+    # accounts (curation)
+    "login": ("Log in", "Connexion"),
+    "logout": ("Log out", "Déconnexion"),
+    "login_title": ("Log in", "Connexion"),
+    "login_intro": (
+        "Curators log in to edit records. Reading the knowledge base needs no account.",
+        "Les curateurs se connectent pour modifier les fiches. La lecture ne demande aucun compte.",
+    ),
+    "login_name": ("Account name", "Nom du compte"),
+    "login_password": ("Password", "Mot de passe"),
+    "login_submit": ("Log in", "Se connecter"),
+    "login_failed": (
+        "Wrong account name or password.",
+        "Nom de compte ou mot de passe incorrect.",
+    ),
+    "login_throttled": (
+        "Too many failed attempts: wait {seconds} seconds before trying again.",
+        "Trop d’échecs : attendez {seconds} secondes avant de réessayer.",
+    ),
+    "logged_in_as": ("You are logged in as", "Vous êtes connecté·e en tant que"),
+    "login_no_account": (
+        "No account yet? An administrator creates one with: alliance-kb user add NAME "
+        "--role curator",
+        "Pas encore de compte ? Un administrateur le crée avec : alliance-kb user add NOM "
+        "--role curator",
+    ),
     # errors
     "not_found": ("Not found", "Introuvable"),
     "not_found_text": (

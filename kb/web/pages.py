@@ -25,8 +25,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from kb.config import PROJECT_ROOT, Settings
+from kb.curation.accounts import Account
 from kb.store.embedded import KnowledgeStore, Row
 from kb.web import i18n
+from kb.web.auth import csrf_token, visitor_account
 from kb.web.context import KnowledgeBase, get_kb
 from kb.web.errors import wants_html
 from kb.web.record_view import (
@@ -118,6 +120,15 @@ class Page:
 
     def switch_url(self) -> str:
         return f"{self.path}?lang={self.other_lang}"
+
+    @property
+    def account(self) -> Account | None:
+        """Who is logged in (for the header's login/logout link), or None."""
+        return visitor_account(self.request)
+
+    def csrf_token(self) -> str:
+        """The CSRF token this page's forms carry (field `csrf_token`)."""
+        return csrf_token(self.request)
 
     def render(
         self, template: str, status: int = 200, headers: dict[str, str] | None = None, **ctx: Any
