@@ -21,14 +21,19 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 VANN = "http://purl.org/vocab/vann/"
 SH = "http://www.w3.org/ns/shacl#"
 VOID = "http://rdfs.org/ns/void#"
+DQV = "http://www.w3.org/ns/dqv#"
+OA = "http://www.w3.org/ns/oa#"
+WIKIBASE = "http://wikiba.se/ontology#"
 EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
 
 STANDARD_PREFIXES: dict[str, str] = {
     "cpov": CPOV,
     "dcat": DCAT,
     "dcterms": DCTERMS,
+    "dqv": DQV,
     "euc": EU_COUNTRY,
     "foaf": FOAF,
+    "oa": OA,
     "org": ORG,
     "owl": OWL,
     "prov": PROV,
@@ -38,6 +43,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "sh": SH,
     "skos": SKOS,
     "vann": VANN,
+    "wikibase": WIKIBASE,
     "xsd": XSD,
 }
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kb.sources.csv_import import KINDS, FileProblem, convert, row_order, write_atomically
+from kb.sources.canonical_turtle import write_atomically
+from kb.sources.csv_import import KINDS, FileProblem, convert, row_order
 
 
 def run_import_command(args: argparse.Namespace) -> int:

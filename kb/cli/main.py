@@ -111,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="write the Turtle here (default: standard output)"
     )
 
+    # -- format -----------------------------------------------------------------
+    fmt = commands.add_parser(
+        "format",
+        help="rewrite Turtle data files in the canonical form",
+        description="Rewrite each file in the canonical Turtle form every file of data/ is in "
+        "(kb/sources/canonical_turtle.py), keeping its header comment. Exit 0: done (or, with "
+        "--check, already canonical); 1: --check found files to rewrite; 2: unreadable file.",
+    )
+    fmt.add_argument("paths", nargs="+", type=Path, metavar="FILE.ttl")
+    fmt.add_argument("--check", action="store_true", help="only report files not in canonical form")
+
     # -- push -------------------------------------------------------------------
     push = commands.add_parser(
         "push", help="load the knowledge base into an external store (Graph Store Protocol)"
@@ -172,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kb.cli.import_command import run_import_command
 
         return run_import_command(args)
+    if args.command == "format":
+        from kb.cli.format_command import run_format_command
+
+        return run_format_command(args)
     if args.command == "push":
         from kb.cli.push_command import run_push_command
 
