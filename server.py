@@ -32,6 +32,7 @@ from kb.web import (
 from kb.web import sparql_endpoint as sparql_routes
 from kb.web.auth import CookieMiddleware
 from kb.web.context import KnowledgeBase
+from kb.web.strict_input import StrictUtf8Middleware
 
 log = logging.getLogger("kb.server")
 
@@ -128,6 +129,8 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     errors.install_error_handlers(app)
+    # the last added runs first: the access log and CORS see the strict-input refusals too
+    app.add_middleware(StrictUtf8Middleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(sparql_routes.SparqlMiddleware)
     app.add_middleware(CookieMiddleware)
     app.include_router(sparql_routes.router)
