@@ -6,6 +6,7 @@ live in `kb/web/`, one module per group; this file only assembles them.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
 from kb.sources.rdf_files import load_dataset
+from kb.store.changes import ChangeSet
 from kb.store.embedded import EmbeddedStore
 from kb.store.query_workers import WorkerPool
 from kb.web import (
@@ -104,7 +106,7 @@ def create_app(
             pool = WorkerPool(kb.store, workers)
             await pool.start()
         counts = kb.store.graph_counts()  # type: ignore[attr-defined]
-        app.state.sparql = sparql_routes.SparqlService(
+        service = sparql_routes.SparqlService(
             settings=settings,
             store=kb.store,
             pool=pool,
@@ -114,6 +116,14 @@ def create_app(
             if settings.response_cache_mb > 0
             else None,
         )
+        app.state.sparql = service
+        if isinstance(kb.store, EmbeddedStore) and service.cache is not None:
+            loop, cache = asyncio.get_running_loop(), service.cache
+
+            def forget_responses(_change: ChangeSet, _generation: int) -> None:
+                loop.call_soon_threadsafe(cache.clear)  # the cache belongs to the event loop
+
+            kb.store.subscribe(forget_responses)
         try:
             yield
         finally:

@@ -8,12 +8,25 @@ deadline (or whose client went away) is stopped by killing its worker.
             │ control socket                     ▲ forked by
             └──────────────▶ zygote ─────────────┘
 
-At start-up the main process forks a *zygote* once, right after the store
-is built; the zygote stays single-threaded and forks every worker (so a
-replacement worker is never forked from the multi-threaded server). An
-in-memory store is shared with the workers copy-on-write; an on-disk store
-is opened read-only by each worker. A worker's socket is handed to the main
-process with SCM_RIGHTS.
+The main process forks a *zygote* (`EmbeddedStore.fork`: with the store's gate
+held alone, from one long-lived thread, see `kb.store.child_processes`); the
+zygote stays single-threaded and forks every worker, so a worker is never
+forked from the multi-threaded server. An in-memory store is shared with the
+zygote and its workers copy-on-write; an on-disk store is opened read-only by
+each worker. A worker's socket is handed to the main process with SCM_RIGHTS.
+
+Live updates: a zygote is a snapshot of one *generation* of the store. After a
+commit (`EmbeddedStore.commit` calls `WorkerPool.committed`), the pool forks a
+fresh zygote; idle workers of the older generation are replaced at once, busy
+ones when their query ends; the old zygote exits when its last worker has gone.
+
+Supervision: the main process watches the zygote and every worker through a
+pidfd in its event loop. A worker that dies is replaced; a zygote that dies
+(its workers die with it, `PR_SET_PDEATHSIG`) is forked again from the main
+process, which is safe for the reasons given in `kb.store.store_gate`. A query
+whose worker died before the query's first byte was sent is run again on
+another worker (queries are read-only). `WorkerPool.health()` says whether
+queries can run.
 
 Worker → main frames: `H` header (JSON: kind, format), `D` data chunk,
 `T` trailer (JSON: rows, truncated), `X` error (JSON: status, error, detail).
@@ -33,11 +46,14 @@ import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
+from kb.store.changes import ChangeSet
+from kb.store.child_processes import die_with_parent
 from kb.store.embedded import EmbeddedStore, dataset_options
 from kb.store.result_formats import (
     RowCap,
@@ -70,6 +86,13 @@ class QueryFailed(Exception):
         self.status = status
         self.error = error
         self.detail = detail
+
+
+class WorkerLost(QueryFailed):
+    """The worker running the query died (killed from outside, or out of memory)."""
+
+    def __init__(self) -> None:
+        super().__init__(500, "Query Error", "the query stopped unexpectedly")
 
 
 class QueryTimeout(Exception):
@@ -176,13 +199,6 @@ def _send_error(sock: socket.socket, status: int, error: str, detail: str) -> No
     _send(sock, b"X", json.dumps(payload).encode())
 
 
-def _reset_signals() -> None:
-    with contextlib.suppress(ValueError, OSError):
-        signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def _worker_main(sock: socket.socket, open_store: Callable[[], Any]) -> None:
     store = open_store()
     while True:
@@ -204,9 +220,10 @@ def _worker_main(sock: socket.socket, open_store: Callable[[], Any]) -> None:
 
 
 def _zygote_main(ctrl: socket.socket, open_store: Callable[[], Any]) -> None:
-    _reset_signals()
+    """Fork a worker per request on `ctrl`; when the main process retires this zygote
+    (closes `ctrl`), wait for the workers still answering, then exit."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
-    children: list[int] = []
+    me = os.getpid()
     while True:
         try:
             data = ctrl.recv(1)
@@ -217,39 +234,65 @@ def _zygote_main(ctrl: socket.socket, open_store: Callable[[], Any]) -> None:
         mine, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
-            ctrl.close()
-            mine.close()
             code = 0
             try:
+                die_with_parent(me)
+                ctrl.close()
+                mine.close()
                 _worker_main(theirs, open_store)
             except BaseException:
                 code = 1
             os._exit(code)
         theirs.close()
-        socket.send_fds(ctrl, [str(pid).encode()], [mine.fileno()])
-        mine.close()
-        children = [c for c in children if _alive(c)] + [pid]
-    for pid in children:
-        with contextlib.suppress(OSError):
+        try:
+            socket.send_fds(ctrl, [str(pid).encode()], [mine.fileno()])
+        except OSError:  # retired while asked: the worker is nobody's
             os.kill(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
+            break
+        finally:
+            mine.close()
+    ctrl.close()
+    # SIGCHLD ignored: waitpid returns (ECHILD) once every child has exited
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(-1, 0)
 
 
 # -- main side (asyncio) ---------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
+class _Zygote:
+    """A zygote: a snapshot of the store at `generation`, forking workers on request."""
+
+    pid: int
+    ctrl: socket.socket
+    generation: int
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one request at a time
+    alive: bool = True
+
+    def request_worker(self) -> tuple[int, int]:
+        """A new worker's pid and socket descriptor (blocking: call it in a thread)."""
+        with self.lock:
+            self.ctrl.sendall(b"S")
+            msg, fds, _, _ = socket.recv_fds(self.ctrl, 32, 1)
+            if not fds:
+                raise ConnectionError("the query worker zygote is gone")
+            return int(msg.decode()), fds[0]
+
+    def close(self) -> None:
+        """Close the control socket once no request is under way (blocking: in a thread)."""
+        self.alive = False
+        with self.lock:
+            self.ctrl.close()
+
+
+@dataclass(eq=False)
 class _Worker:
     pid: int
+    generation: int
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+    alive: bool = True
 
 
 class Execution:
@@ -258,6 +301,7 @@ class Execution:
     def __init__(self, pool: WorkerPool, worker: _Worker, header: dict[str, Any], deadline: float):
         self._pool = pool
         self._worker: _Worker | None = worker
+        self.generation = worker.generation  # the store state the answer comes from
         self.header = header
         self.deadline = deadline
         self.trailer: dict[str, Any] = {}
@@ -288,7 +332,7 @@ class Execution:
             raise QueryTimeout() from None
         except (asyncio.IncompleteReadError, ConnectionError):
             self.abort()
-            raise QueryFailed(500, "Query Error", "the query stopped unexpectedly") from None
+            raise WorkerLost() from None
         except BaseException:
             self.abort()
             raise
@@ -342,57 +386,283 @@ async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     return tag, await reader.readexactly(size)
 
 
+@dataclass
+class PoolHealth:
+    """Whether queries can run, and why not."""
+
+    ok: bool
+    workers: int
+    size: int
+    generation: int
+    problems: list[str]
+
+
 class WorkerPool:
-    """N query workers; a query waits for an idle one; a stopped worker is replaced."""
+    """N query workers from a zygote; a query waits for an idle one; the dead are replaced.
+
+    Runs in one event loop; `committed` may be called from any thread.
+    """
+
+    #: Attempts at a query whose worker dies before answering.
+    ATTEMPTS = 3
 
     def __init__(self, store: EmbeddedStore, size: int) -> None:
         self.store = store
         self.size = max(1, size)
-        self._ctrl: socket.socket | None = None
-        self._zygote_pid = 0
-        self._ctrl_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # zygotes are forked from this one thread: they die with it (PR_SET_PDEATHSIG)
+        self._forker = ThreadPoolExecutor(1, thread_name_prefix="zygote-forker")
+        self._zygote: _Zygote | None = None
+        self._zygote_ready = asyncio.Event()
+        self._refreshing: asyncio.Task[None] | None = None
+        self._refresh_again = False
+        self._live: set[_Worker] = set()  # alive and serving the current or an older state
+        self._spawning = 0
         self._idle: collections.deque[_Worker] = collections.deque()
         self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._watched: dict[int, int] = {}  # pid → pidfd
+        self._zygote_pids: set[int] = set()  # our children, reaped at the end
+        self._closing = False
         self.killed = 0  # workers stopped (timeouts, disconnections), for tests and logs
+        self.replaced = 0  # workers and zygotes that died and were replaced
+
+    # -- life cycle --------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._install(await self._fork_zygote())
+        self._spawning += self.size
+        spawned = await asyncio.gather(*(self._spawn_one() for _ in range(self.size)))
+        assert all(spawned), "could not start the query workers"
+        if self.store.writable:
+            self.store.subscribe(self.committed)
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        for worker in list(self._live):
+            self._kill(worker)
+        for pid in list(self._watched):
+            self._unwatch(pid)
+        zygote, self._zygote = self._zygote, None
+        if zygote is not None:
+            await asyncio.to_thread(zygote.close)
+        for pid in list(self._zygote_pids):  # each exits once its workers are gone
+            with contextlib.suppress(ChildProcessError, OSError):
+                await asyncio.to_thread(os.waitpid, pid, 0)
+        self._zygote_pids.clear()
+        self._forker.shutdown(wait=False)
+
+    # -- zygotes -------------------------------------------------------------------------
+
+    def _make_zygote(self) -> _Zygote:
+        """Fork a zygote from the store as it is now (in the forker thread)."""
         ctrl, theirs = socket.socketpair()
         open_store = self.store.open_for_worker
-        pid = os.fork()
-        if pid == 0:
+        generation = self.store.generation  # read before the fork: never newer than the snapshot
+        try:
+            pid = self.store.fork(
+                lambda: _zygote_main(theirs, open_store), keep_fds=[theirs.fileno()]
+            )
+        except BaseException:
             ctrl.close()
-            code = 0
+            raise
+        finally:
+            theirs.close()
+        return _Zygote(pid, ctrl, generation)
+
+    async def _fork_zygote(self) -> _Zygote:
+        assert self._loop is not None
+        return await self._loop.run_in_executor(self._forker, self._make_zygote)
+
+    def _install(self, zygote: _Zygote) -> None:
+        """Make `zygote` the one new workers come from; retire the previous one."""
+        old, self._zygote = self._zygote, zygote
+        self._zygote_pids.add(zygote.pid)
+        self._watch(zygote.pid, lambda: self._zygote_died(zygote))
+        self._zygote_ready.set()
+        if old is not None:
+            self._retire(old)
+        for worker in [w for w in self._idle if w.generation < zygote.generation]:
+            self._idle.remove(worker)
+            self._stop(worker)  # idle on an older state: replaced now
+        log.info("query workers: zygote %d serves generation %d", zygote.pid, zygote.generation)
+
+    def _retire(self, zygote: _Zygote) -> None:
+        """The zygote forks no more; it exits when its last worker has gone."""
+        zygote.alive = False
+        self._task(asyncio.to_thread(zygote.close))
+
+    def committed(self, change: ChangeSet, generation: int) -> None:
+        """`EmbeddedStore.commit` listener: new workers will see `generation` (any thread)."""
+        if self._loop is not None and not self._closing:
+            self._loop.call_soon_threadsafe(self._want_new_zygote)
+
+    def _want_new_zygote(self) -> None:
+        if self._refreshing is not None and not self._refreshing.done():
+            self._refresh_again = True
+            return
+        self._refreshing = self._task(self._renew_zygote())
+
+    async def _renew_zygote(self) -> None:
+        delay = 0.05
+        while not self._closing:
+            self._refresh_again = False
             try:
-                _zygote_main(theirs, open_store)
-            except BaseException:
-                code = 1
-            os._exit(code)
-        theirs.close()
-        self._ctrl, self._zygote_pid = ctrl, pid
-        for _ in range(self.size):
-            self.release(await self._spawn())
+                zygote = await self._fork_zygote()
+            except Exception:
+                log.exception("could not fork a query worker zygote; trying again")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            self._install(zygote)
+            self._ensure_workers()
+            if not self._refresh_again:
+                return
 
-    def _request_worker(self) -> tuple[int, int]:
-        with self._ctrl_lock:
-            assert self._ctrl is not None, "the pool is not started"
-            self._ctrl.sendall(b"S")
-            msg, fds, _, _ = socket.recv_fds(self._ctrl, 32, 1)
-            if not fds:
-                raise RuntimeError("the query worker zygote is gone")
-            return int(msg.decode()), fds[0]
+    def _zygote_died(self, zygote: _Zygote) -> None:
+        if not zygote.alive or self._closing:
+            return  # retired, or the server is stopping
+        self._task(asyncio.to_thread(zygote.close))
+        self.replaced += 1
+        log.warning("the query worker zygote %d died; forking a new one", zygote.pid)
+        if self._zygote is zygote:
+            self._zygote = None
+            self._zygote_ready.clear()
+        self._want_new_zygote()
 
-    async def _spawn(self) -> _Worker:
-        pid, fd = await asyncio.to_thread(self._request_worker)
+    # -- workers -------------------------------------------------------------------------
+
+    async def _spawn(self, zygote: _Zygote) -> _Worker:
+        pid, fd = await asyncio.to_thread(zygote.request_worker)
         sock = socket.socket(fileno=fd)
         reader, writer = await asyncio.open_unix_connection(sock=sock, limit=CHUNK_BYTES * 4)
-        return _Worker(pid, reader, writer)
+        worker = _Worker(pid, zygote.generation, reader, writer)
+        self._live.add(worker)
+        self._watch(pid, lambda: self._worker_died(worker))
+        return worker
+
+    async def _spawn_one(self) -> bool:
+        """Start one worker from the current zygote (waiting for one); False if closing.
+
+        The caller has counted it in `_spawning` (before the task runs: no double start).
+        """
+        try:
+            while not self._closing:
+                await self._zygote_ready.wait()
+                zygote = self._zygote
+                if zygote is None:
+                    continue
+                try:
+                    worker = await self._spawn(zygote)
+                except (OSError, ValueError):
+                    if zygote.alive and zygote is self._zygote:
+                        await asyncio.sleep(0.05)  # the zygote is busy dying: its pidfd will say
+                    continue
+                self.release(worker)
+                return True
+            return False
+        finally:
+            self._spawning -= 1
+
+    def _ensure_workers(self) -> None:
+        """Start workers until `size` are alive or starting."""
+        missing = self.size - len(self._live) - self._spawning
+        for _ in range(max(0, missing)):
+            self._spawning += 1
+            self._task(self._spawn_one())
+
+    def _worker_died(self, worker: _Worker) -> None:
+        if not worker.alive or self._closing:
+            return
+        self.replaced += 1
+        log.warning("query worker %d died; starting another", worker.pid)
+        self._drop(worker)
+        worker.writer.close()
+        self._ensure_workers()
+
+    def _drop(self, worker: _Worker) -> None:
+        worker.alive = False
+        self._live.discard(worker)
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        self._drop(worker)
+        with contextlib.suppress(OSError):
+            os.kill(worker.pid, signal.SIGKILL)
+        worker.writer.close()
+
+    def _stop(self, worker: _Worker) -> None:
+        """Stop a worker (abandoned query, or an older state) and start a replacement."""
+        self._kill(worker)
+        self._ensure_workers()
+
+    def discard(self, worker: _Worker) -> None:
+        """Stop a worker whose query is abandoned (timeout, client gone) and replace it."""
+        if worker.alive:
+            self.killed += 1
+            log.info("stopped query worker %d", worker.pid)
+        self._stop(worker)
+
+    # -- watching processes ----------------------------------------------------------------
+
+    def _watch(self, pid: int, on_exit: Callable[[], None]) -> None:
+        """Call `on_exit` in the loop when process `pid` ends (a pidfd becomes readable)."""
+        assert self._loop is not None
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._loop.call_soon(on_exit)
+            return
+        self._watched[pid] = fd
+
+        def fired() -> None:
+            self._unwatch(pid)
+            if pid in self._zygote_pids:  # a zygote is our child: reap it
+                self._zygote_pids.discard(pid)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            on_exit()
+
+        self._loop.add_reader(fd, fired)
+
+    def _unwatch(self, pid: int) -> None:
+        fd = self._watched.pop(pid, None)
+        if fd is not None:
+            if self._loop is not None:
+                self._loop.remove_reader(fd)
+            os.close(fd)
+
+    def _task(self, coro: Any) -> asyncio.Task[Any]:
+        assert self._loop is not None
+        task = self._loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- queries ---------------------------------------------------------------------------
 
     async def execute(self, req: QueryRequest, timeout_s: float) -> Execution:
-        """Start a query; returns once its header is known. Raises QueryFailed/QueryTimeout."""
+        """Start a query; returns once its header is known. Raises QueryFailed/QueryTimeout.
+
+        A query whose worker dies before answering is run again on another worker.
+        """
         deadline = time.monotonic() + timeout_s
-        worker = await self._acquire(timeout_s)
         payload = json.dumps(vars(req)).encode()  # (asdict deep-copies: slow)
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                return await self._execute_once(payload, deadline)
+            except WorkerLost:
+                if attempt == self.ATTEMPTS or time.monotonic() >= deadline:
+                    raise
+                log.info("query worker lost before answering; running the query again")
+        raise AssertionError("unreachable")
+
+    async def _execute_once(self, payload: bytes, deadline: float) -> Execution:
+        worker = await self._acquire(max(deadline - time.monotonic(), 0))
         try:
             worker.writer.write(_LEN.pack(b"Q", len(payload)) + payload)
             async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
@@ -403,9 +673,9 @@ class WorkerPool:
             raise QueryTimeout() from None
         except (asyncio.IncompleteReadError, ConnectionError):
             self.discard(worker)
-            raise QueryFailed(500, "Query Error", "the query stopped unexpectedly") from None
+            raise WorkerLost() from None
         except BaseException:
-            self.discard(worker)  # cancelled (client gone) or worker died
+            self.discard(worker)  # cancelled (client gone)
             raise
         if tag == b"X":
             self.release(worker)
@@ -415,6 +685,20 @@ class WorkerPool:
             self.discard(worker)
             raise QueryFailed(500, "Query Error", "unexpected frame from the query worker")
         return Execution(self, worker, json.loads(body), deadline)
+
+    async def run_first(self, req: QueryRequest, timeout_s: float) -> Execution:
+        """`execute` and read the first chunk; a worker lost before any byte is sent to the
+        client (even after its header) means the query runs again."""
+        deadline = time.monotonic() + timeout_s
+        for attempt in range(1, self.ATTEMPTS + 1):
+            execution = await self.execute(req, max(deadline - time.monotonic(), 0))
+            try:
+                await execution.read_first()
+                return execution
+            except WorkerLost:
+                if attempt == self.ATTEMPTS or time.monotonic() >= deadline:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _acquire(self, timeout_s: float) -> _Worker:
         """An idle worker; queries wait their turn in arrival order (FIFO, fair)."""
@@ -437,7 +721,16 @@ class WorkerPool:
             raise
 
     def release(self, worker: _Worker) -> None:
-        """Hand the worker to the longest-waiting query, or put it back as idle."""
+        """Hand the worker to the longest-waiting query, or put it back as idle.
+
+        A worker of an older generation than the current zygote's is stopped and replaced.
+        """
+        if not worker.alive:
+            return
+        zygote = self._zygote
+        if zygote is not None and worker.generation < zygote.generation:
+            self._stop(worker)
+            return
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -445,33 +738,20 @@ class WorkerPool:
                 return
         self._idle.append(worker)
 
-    def discard(self, worker: _Worker) -> None:
-        """Stop a worker (its query is abandoned) and start a replacement."""
-        self.killed += 1
-        with contextlib.suppress(OSError):
-            os.kill(worker.pid, signal.SIGKILL)
-        worker.writer.close()
-        log.info("stopped query worker %d", worker.pid)
-        task = asyncio.get_running_loop().create_task(self._replace())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    # -- health ----------------------------------------------------------------------------
 
-    async def _replace(self) -> None:
-        try:
-            self.release(await self._spawn())
-        except Exception:
-            log.exception("could not start a replacement query worker")
-
-    async def close(self) -> None:
-        while self._idle:
-            w = self._idle.popleft()
-            w.writer.close()
-            with contextlib.suppress(OSError):
-                os.kill(w.pid, signal.SIGKILL)
-        if self._ctrl is not None:
-            self._ctrl.close()
-            self._ctrl = None
-        if self._zygote_pid:
-            with contextlib.suppress(ChildProcessError, OSError):
-                await asyncio.to_thread(os.waitpid, self._zygote_pid, 0)
-            self._zygote_pid = 0
+    def health(self) -> PoolHealth:
+        problems = []
+        zygote = self._zygote
+        if zygote is None:
+            problems.append("the query worker zygote is being replaced")
+        workers = len(self._live)
+        if not workers:
+            problems.append("no query worker is running (replacements are starting)")
+        return PoolHealth(
+            ok=not problems,
+            workers=workers,
+            size=self.size,
+            generation=zygote.generation if zygote else -1,
+            problems=problems,
+        )

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from kb.config import Settings
 from kb.namespaces import STANDARD_PREFIXES
@@ -78,6 +78,11 @@ class ResponseCache:
             self.entries.move_to_end(key)
         return entry
 
+    def clear(self) -> None:
+        """Forget every response (the store changed)."""
+        self.entries.clear()
+        self.size = 0
+
     def put(self, key: tuple[Any, ...], media: str, body: bytes, headers: dict[str, str]) -> None:
         if len(body) > self.budget // 8 or key in self.entries:
             return
@@ -95,9 +100,22 @@ class SparqlService:
     settings: Settings
     store: Any  # EmbeddedStore or ExternalStore
     pool: WorkerPool | None
-    triples: int = 0
+    triples: int = 0  # as counted at start-up (an external store's; see `counts`)
     graph_counts: dict[str, int] = field(default_factory=dict)
     cache: ResponseCache | None = None
+
+    @property
+    def generation(self) -> int:
+        """The store's state: bumped by every commit (an external store's never changes)."""
+        generation: int = getattr(self.store, "generation", 0)
+        return generation
+
+    def counts(self) -> tuple[int, dict[str, int]]:
+        """Triples, and triples per named graph, now (the embedded store keeps them up to
+        date without a lock; an external store's are those counted at start-up)."""
+        if getattr(self.store, "writable", False):
+            return self.store.triple_count(), self.store.graph_counts()
+        return self.triples, self.graph_counts
 
 
 def get_service(request: Request) -> SparqlService:
@@ -241,23 +259,27 @@ def _failure(request: Request, exc: Exception, settings: Settings) -> Response:
 
 
 async def _run_embedded(
-    request: Request, service: SparqlService, req: QueryRequest
+    request: Request, service: SparqlService, req: QueryRequest, generation: int
 ) -> tuple[Response, bytes | None, str | None]:
+    """The response, and its body and media type if it may be cached: whole, and from a
+    worker that saw the store's `generation` (a worker of an older one is still answering
+    just after a commit)."""
     assert service.pool is not None
     settings = service.settings
     pool = service.pool
 
     async def start() -> Execution:
-        execution = await pool.execute(req, settings.query_timeout_s)
-        await execution.read_first()
-        return execution
+        return await pool.run_first(req, settings.query_timeout_s)
 
     execution: Execution = await _unless_disconnected(request, start())
     fmt = FORMATS_BY_NAME[execution.header["format"]]
     if execution.complete:
         body = execution.first or b""
         headers = _result_headers(settings, execution.trailer.get("truncated"))
-        return Response(body, media_type=fmt.content_type, headers=headers), body, fmt.content_type
+        response = Response(body, media_type=fmt.content_type, headers=headers)
+        if execution.generation != generation:
+            return response, None, None
+        return response, body, fmt.content_type
     return (
         StreamingResponse(
             execution.chunks(),
@@ -323,12 +345,14 @@ async def sparql_endpoint(request: Request) -> Response:
     request.state.query_hash = query_hash(preq.query)
     formats = negotiate(request.headers.get("accept"), preq.format)
     base_iri = endpoint_url(request, settings)
+    generation = service.generation
     key = (
         preq.query,
         tuple(preq.default_graphs),
         tuple(preq.named_graphs),
         tuple(formats.items()),
         base_iri,
+        generation,
     )
     if service.cache is not None:
         hit = service.cache.get(key)
@@ -364,7 +388,7 @@ async def sparql_endpoint(request: Request) -> Response:
     media: str | None
     try:
         if service.pool is not None:
-            response, body, media = await _run_embedded(request, service, req)
+            response, body, media = await _run_embedded(request, service, req, generation)
         else:
             response, body, media = await _run_external(request, service, req)
     except ClientGone:
@@ -407,6 +431,7 @@ def service_description(url: str, service: SparqlService) -> list[Any]:
         return ox.NamedNode(iri)
 
     me = n(url)
+    total, graph_counts = service.counts()
     triples = [
         ox.Triple(me, rdf_type, n(sd + "Service")),
         ox.Triple(me, n(sd + "endpoint"), me),
@@ -423,9 +448,9 @@ def service_description(url: str, service: SparqlService) -> list[Any]:
         ox.Triple(dataset, rdf_type, n(sd + "Dataset")),
         ox.Triple(dataset, n(sd + "defaultGraph"), default_graph),
         ox.Triple(default_graph, rdf_type, n(sd + "Graph")),
-        ox.Triple(default_graph, n(void + "triples"), ox.Literal(service.triples)),
+        ox.Triple(default_graph, n(void + "triples"), ox.Literal(total)),
     ]
-    for i, (graph, count) in enumerate(sorted(service.graph_counts.items())):
+    for i, (graph, count) in enumerate(sorted(graph_counts.items())):
         named, g = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
         triples += [
             ox.Triple(dataset, n(sd + "namedGraph"), named),
@@ -484,9 +509,23 @@ def query_editor(request: Request) -> Response:
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, object]:
+async def health(request: Request) -> Response:
+    """`ok` (200) while queries can run; `degraded` (503, with why) while they cannot, for
+    example while a query worker zygote that died is being replaced."""
     service = get_service(request)
-    return {"status": "ok", "triples": service.triples}
+    triples, _ = service.counts()
+    body: dict[str, Any] = {"status": "ok", "triples": triples, "generation": service.generation}
+    if service.pool is not None:
+        pool = service.pool.health()
+        body["workers"] = pool.workers
+        if not pool.ok:
+            body.update(
+                status="degraded",
+                error="Service Unavailable",
+                detail="queries cannot run: " + "; ".join(pool.problems),
+            )
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+    return JSONResponse(body)
 
 
 # -- middleware: CORS for /sparql, one access log line per request ---------------------------
