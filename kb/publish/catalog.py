@@ -23,6 +23,8 @@ import calendar
 import pyoxigraph as ox
 
 from kb.config import Settings
+from kb.namespaces import DQV
+from kb.publish.coverage import coverage, measurement_triples
 from kb.publish.distribution import (
     FILE_TYPE,
     IANA,
@@ -54,6 +56,7 @@ EU = "http://publications.europa.eu/resource/authority/"
 
 CATALOG_PREFIXES = {
     "adms": "http://www.w3.org/ns/adms#",
+    "dqv": DQV,
     "dcat": DCAT,
     "dcatap": DCATAP,
     "dcterms": DCT,
@@ -287,14 +290,17 @@ def catalog_triples(
             g.text(ds, DCAT + "keyword", word, lang)
     for country in spatial:
         g.add(ds, DCT + "spatial", country)
-    coverage = temporal_coverage(store, settings)
-    if coverage:
+    period_covered = temporal_coverage(store, settings)
+    if period_covered:
         period = f"{cat}#temporal-coverage"
         g.add(ds, DCT + "temporal", period)
         g.add(period, RDF + "type", DCT + "PeriodOfTime")
-        g.typed(period, DCAT + "startDate", coverage[0], date)
-        g.typed(period, DCAT + "endDate", coverage[1], date)
+        g.typed(period, DCAT + "startDate", period_covered[0], date)
+        g.typed(period, DCAT + "endDate", period_covered[1], date)
     g.add(ds, RDFS + "seeAlso", f"{public}/.well-known/void")
+    # coverage: records counted next to stated figures, as DQV measurements of the dataset
+    for t in measurement_triples(coverage(store, base), ds, f"{cat}#", release.issued):
+        g.triples.append(t)
 
     # -- distributions ----------------------------------------------------------------
     g.add(SPDX + "checksumAlgorithm_sha256", RDF + "type", SPDX + "ChecksumAlgorithm")

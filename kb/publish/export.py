@@ -35,6 +35,7 @@ from kb.config import Settings
 from kb.publish import csv_tables
 from kb.publish import dump_writers as serialize
 from kb.publish.catalog import CATALOG_PREFIXES, catalog_triples
+from kb.publish.coverage import coverage, measurement_triples
 from kb.publish.distribution import (
     FileInfo,
     NoReleaseError,
@@ -45,7 +46,7 @@ from kb.publish.distribution import (
     releases,
 )
 from kb.publish.feed import atom_feed
-from kb.publish.void import VOID_PREFIXES, compute_statistics, void_triples
+from kb.publish.void import VOID_PREFIXES, compute_statistics, void_dataset_iri, void_triples
 from kb.sources.rdf_files import LoadedDataset, data_files, parse_file
 from kb.store.embedded import EmbeddedStore, KnowledgeStore
 
@@ -190,9 +191,18 @@ def write_export(
     ]
     files = [file_info(target, name) for name in names]
     stats = compute_statistics(store, settings, shared_triples=shared)
+    coverage_measurements = measurement_triples(
+        coverage(store, settings.base_iri),
+        void_dataset_iri(settings),
+        f"{settings.base_iri}void#",
+        release.issued,
+    )
     now = step("statistics", now)
     (target / "void.ttl").write_bytes(
-        serialize.triples_to_turtle(void_triples(settings, stats, release, files), VOID_PREFIXES)
+        serialize.triples_to_turtle(
+            void_triples(settings, stats, release, files, coverage_measurements),
+            VOID_PREFIXES,
+        )
     )
     files.append(file_info(target, "void.ttl"))
     congress = settings.record_iri("organisation", "congress")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kb.config import Settings
+from kb.namespaces import DQV
 from kb.publish.distribution import LICENCE, FileInfo, Release, dump_url, public_base
 from kb.store.embedded import KnowledgeStore
 
@@ -115,8 +116,12 @@ def void_triples(
     stats: Statistics,
     release: Release,
     files: list[FileInfo],
+    measurements: list[ox.Triple] | None = None,
 ) -> list[ox.Triple]:
-    """The VoID description: dataset, dumps, endpoint, vocabularies, statistics, partitions."""
+    """The VoID description: dataset, dumps, endpoint, vocabularies, statistics, partitions.
+
+    `measurements`: the dataset's coverage (`kb.publish.coverage.measurement_triples`).
+    """
     doc = f"{settings.base_iri}void"
     ds = ox.NamedNode(void_dataset_iri(settings))
     out: list[ox.Triple] = []
@@ -171,6 +176,7 @@ def void_triples(
         add(part, RDF + "type", iri(VOID + "Dataset"))
         add(part, "http://www.w3.org/ns/sparql-service-description#name", iri(graph))
         add(part, VOID + "triples", count(n))
+    out += measurements or []
     return out
 
 
@@ -183,4 +189,5 @@ VOID_PREFIXES = {
     "xsd": XSD,
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "dcat": "http://www.w3.org/ns/dcat#",
+    "dqv": DQV,
 }

@@ -95,6 +95,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "measure": ("Measure", "Mesure"),
     "about": ("About", "Sur"),
     "at_least": ("at least", "au moins"),
+    "approximately": ("about", "environ"),
     "undated": ("undated", "non daté"),
     # landing
     "landing_intro": (

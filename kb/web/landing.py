@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kb.store.embedded import KnowledgeStore
+from kb.publish.coverage import coverage
 from kb.web.context import KnowledgeBase
 from kb.web.europe_map import EuropeMap, load_europe_map
 from kb.web.pages import (
@@ -33,34 +33,35 @@ router = APIRouter()
 WORLD_ATLAS = NODE_MODULES / "world-atlas" / "countries-50m.json"
 
 
-def _count(store: KnowledgeStore, where: str) -> int:
-    rows = store.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}")
-    return term_int(rows[0]["n"]) or 0 if rows else 0
-
-
-def live_counts(kb: KnowledgeBase) -> dict[str, int]:
-    a = kb.settings.ontology_ns
-    alliance_org = sparql_iri(kb.settings.record_iri("organisation", "alliance"))
-    member = f"?m <{ORG}organization> {alliance_org} ; <{ORG}member>"
-    s = kb.store
-    return {
-        "participants": _count(s, f"{member} ?x ."),
-        "participant-countries": _count(s, f"{member} ?a . ?a <{a}country> ?x ."),
-        "practices": _count(s, f"?x a <{a}GoodPractice> ."),
-        "signatures": _count(s, f"?x a <{a}Signature> ."),
-        "signatories": _count(s, f"?s a <{a}Signature> ; <{a}onBehalfOf> ?x ."),
-        "signatory-states": _count(s, f"?s a <{a}Signature> ; <{a}onBehalfOf>/<{a}country> ?x ."),
-        "awards": _count(s, f"?x a <{a}Award> ."),
-    }
+def coverage_rows(kb: KnowledgeBase, page: Page) -> list[dict[str, Any]]:
+    """The coverage (kb.publish.coverage): each metric's live count next to the stated figures."""
+    figures = stated_figures(kb, page)
+    rows = []
+    for item in coverage(kb.store, kb.settings.base_iri):
+        stated = item.stated
+        measure = local_name(stated.measure) if stated and stated.measure else ""
+        rows.append(
+            {
+                "slug": item.slug,
+                "kind": item.kind,
+                "label": item.label(page.lang),
+                "recorded": item.recorded,
+                "stated_href": page.href(stated.iri) if stated else "",
+                "figures": figures.get(measure, []) if measure else [],
+            }
+        )
+    return rows
 
 
 def stated_figures(kb: KnowledgeBase, page: Page) -> dict[str, list[dict[str, Any]]]:
     """The published figures by measure (the measure concept's local name), latest first."""
     a = kb.settings.ontology_ns
     rows = kb.store.select(
-        f"SELECT ?f ?value ?measure ?date ?lower ?text ?about WHERE {{ ?f a <{a}StatedFigure> ; "
-        f"<{RDF}value> ?value ; <{a}measure> ?measure . OPTIONAL {{ ?f <{DCTERMS}date> ?date }} "
+        "SELECT ?f ?value ?measure ?date ?lower ?approx ?text ?about WHERE { "
+        f"?f a <{a}StatedFigure> ; <{RDF}value> ?value ; <{a}measure> ?measure . "
+        f"OPTIONAL {{ ?f <{DCTERMS}date> ?date }} "
         f"OPTIONAL {{ ?f <{a}lowerBound> ?lower }} OPTIONAL {{ ?f <{a}statedText> ?text }} "
+        f"OPTIONAL {{ ?f <{a}approximate> ?approx }} "
         f"OPTIONAL {{ ?f <{a}about> ?about }} }}"
     )
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -73,6 +74,7 @@ def stated_figures(kb: KnowledgeBase, page: Page) -> dict[str, list[dict[str, An
                 "date_raw": term_text(r["date"]),
                 "date": human_date(r["date"], page.lang) if r["date"] else "",
                 "lower": term_text(r["lower"]) == "true",
+                "approximate": term_text(r["approx"]) == "true",
                 "text": pick(group, "text", page.lang),
             }
         )
@@ -205,8 +207,7 @@ def landing(request: Request, kb: KB) -> Response:
         alliance=alliance,
         objectives=ordered_concepts(kb, page, alliance_iri, a + "objective"),
         lines=ordered_concepts(kb, page, alliance_iri, a + "lineOfAction"),
-        counts=live_counts(kb),
-        figures=stated_figures(kb, page),
+        coverage=coverage_rows(kb, page),
         europe=europe,
         shapes=choropleth(europe, counts, names_by_code),
         country_rows=country_rows,
