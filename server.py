@@ -21,6 +21,7 @@ from kb.sources.rdf_files import load_dataset
 from kb.store.changes import ChangeSet
 from kb.store.embedded import EmbeddedStore
 from kb.store.query_workers import WorkerPool
+from kb.store.search_index import open_search_index
 from kb.web import (
     account_pages,
     dumps,
@@ -28,6 +29,7 @@ from kb.web import (
     landing,
     ontology_page,
     records,
+    search_page,
     static_files,
     validation_page,
 )
@@ -124,9 +126,19 @@ def create_app(
                 loop.call_soon_threadsafe(cache.clear)  # the cache belongs to the event loop
 
             kb.store.subscribe(forget_responses)
+        # after the workers are forked: the index may build in a thread of its own
+        app.state.search = open_search_index(
+            kb.store,
+            settings.base_iri,
+            settings.store_location if isinstance(kb.store, EmbeddedStore) else None,
+            kb.dataset.content_hash,
+        )
+        if isinstance(kb.store, EmbeddedStore):
+            kb.store.subscribe(app.state.search.apply_change)
         try:
             yield
         finally:
+            app.state.search.close()
             gc.unfreeze()
             if pool is not None:
                 await pool.close()
@@ -144,6 +156,7 @@ def create_app(
     app.add_middleware(sparql_routes.SparqlMiddleware)
     app.add_middleware(CookieMiddleware)
     app.include_router(sparql_routes.router)
+    app.include_router(search_page.router)
     # in this order: a path two routes match goes to the first (`/ontology` before
     # `/ontology{suffix}`, `/static/vendor/...` before `/static/...`)
     app.include_router(records.router)

@@ -9,8 +9,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kb.config import get_settings
+from kb.config import Settings, get_settings
+from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
 from kb.sources.rdf_files import InputError, load_dataset
+from kb.store.query_text import explain_syntax_error
 from kb.store.query_workers import QueryFailed, QueryTimeout
 from kb.store.result_formats import (
     FORMATS_BY_NAME,
@@ -40,6 +42,12 @@ def _table(variables: list[str], rows: list[tuple[Any, ...]]) -> str:
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
+
+
+def _explained(settings: Settings, query: str, message: str) -> str:
+    """The parser's message in plain words (an undeclared prefix: the line to add)."""
+    known = {**STANDARD_PREFIXES, **kb_prefixes(settings.base_iri)}
+    return explain_syntax_error(query, message, known)
 
 
 def run_query_command(args: argparse.Namespace) -> int:
@@ -84,10 +92,11 @@ def run_query_command(args: argparse.Namespace) -> int:
             else:
                 kind, payload = "graph", list(result)
     except SyntaxError as exc:
-        print(f"alliance-kb query: malformed query: {exc.msg or exc}", file=sys.stderr)
+        print(f"alliance-kb query: {_explained(settings, text, str(exc))}", file=sys.stderr)
         return 2
     except QueryFailed as exc:
-        print(f"alliance-kb query: {exc.detail}", file=sys.stderr)
+        detail = _explained(settings, text, exc.detail) if exc.status == 400 else exc.detail
+        print(f"alliance-kb query: {detail}", file=sys.stderr)
         return 2 if exc.status == 400 else 1
     except QueryTimeout:
         print("alliance-kb query: the store did not answer in time", file=sys.stderr)

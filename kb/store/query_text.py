@@ -129,3 +129,107 @@ def service_refusal(
         if target not in allowlist:
             return f"SERVICE <{target}> is not on this endpoint's allowlist"
     return None
+
+
+# -- a parser error in plain words -----------------------------------------------------
+
+_POSITION = re.compile(r"error at (\d+):(\d+)(?::\s*(.*))?", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class UndeclaredPrefix:
+    """A prefixed name whose prefix has no PREFIX line: where, and its namespace if known."""
+
+    prefix: str
+    line: int
+    namespace: str | None
+
+
+def undeclared_prefixes(query: str, known: dict[str, str]) -> list[UndeclaredPrefix]:
+    """Prefixes used in `query` without a PREFIX line (first use of each), with the
+    namespace `known` gives them (None when the knowledge base does not know them)."""
+    declared: set[str] = set()
+    found: dict[str, UndeclaredPrefix] = {}
+    previous = ""
+    for m in _TOKEN.finditer(query):
+        kind, text = m.lastgroup or "other", m.group()
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "word" and ":" in text:
+            prefix = text.split(":", 1)[0]
+            if previous == "PREFIX":
+                declared.add(prefix)
+            elif prefix not in declared and prefix not in found and not prefix.startswith("_"):
+                line = query.count("\n", 0, m.start()) + 1
+                found[prefix] = UndeclaredPrefix(prefix, line, known.get(prefix))
+        previous = text.upper() if kind == "word" else ""
+    return [p for p in found.values() if p.prefix not in declared]
+
+
+def explain_syntax_error(query: str, message: str, known: dict[str, str]) -> str:
+    """A parser's message about `query` in plain words.
+
+    An undeclared prefix the knowledge base knows (`known`: prefix → namespace) is
+    named with the exact PREFIX line to add; other errors give the line and column and
+    what was found there, without the parser's lists of Unicode ranges.
+    """
+    missing = undeclared_prefixes(query, known)
+    if missing:
+        parts = []
+        for p in missing:
+            if p.namespace is not None:
+                parts.append(
+                    f'The prefix "{p.prefix}:" (line {p.line}) is not declared. '
+                    f"Add this line at the top of the query:\n"
+                    f"PREFIX {p.prefix}: <{p.namespace}>"
+                )
+            else:
+                parts.append(
+                    f'The prefix "{p.prefix}:" (line {p.line}) is not declared and this '
+                    f"knowledge base does not know it: add a line "
+                    f"PREFIX {p.prefix}: <namespace> at the top of the query."
+                )
+        return "\n".join(parts)
+    info = inspect_query(query)
+    if info.form is None and not info.is_update and info.keyword is not None:
+        return (
+            "The query must begin with SELECT, ASK, CONSTRUCT or DESCRIBE (after its PREFIX "
+            f'and BASE lines), not "{info.keyword}".'
+        )
+    m = _POSITION.search(message)
+    if m is None:
+        return f"The query is not valid SPARQL: {message}"
+    line, column = int(m.group(1)), int(m.group(2))
+    lines = query.splitlines() or [""]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    near = text[max(0, column - 1) :].strip()[:30]
+    where = f"Syntax error on line {line}, column {column}"
+    where += f', at "{near}"' if near else ", at the end of the line"
+    expected = _plain_expected(m.group(3) or "")
+    if expected:
+        where += f": expected {expected}"
+    else:
+        where += ": the query cannot be read as SPARQL past this point"
+    if text:
+        where += f".\n{line:>4} | {text}\n     | {' ' * max(0, column - 1)}^"
+    return where
+
+
+def _plain_expected(expected: str) -> str:
+    """The punctuation Oxigraph expected ("}", "."), "" if none: its character classes and
+    keywords (often "LATERAL, SERVICE" for any unfinished pattern) would mislead."""
+    expected = expected.strip()
+    if expected.startswith("expected one of "):
+        items = expected[len("expected one of ") :]
+    elif expected.startswith("expected "):
+        items = expected[len("expected ") :]
+    else:
+        return ""
+    kept = []
+    for item in re.findall(r"\[[^\]]*\]|\"[^\"]*\"|'[^']*'|[^,\s][^,]*", items):
+        item = item.strip()
+        if item.startswith(('"', "'")) and "\\u{" not in item:  # keywords mislead: "LATERAL"
+            kept.append(item)
+    if not kept or len(kept) > 12:
+        return ""
+    return kept[0] if len(kept) == 1 else "one of " + ", ".join(kept)

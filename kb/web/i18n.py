@@ -270,6 +270,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Les adresses des fiches ressemblent à /id/authority/ghent ou /id/prize-edition/5.",
     ),
     "error": ("Error", "Erreur"),
+    # search (kb/web/search_page.py) and lists of records (kb/web/record_lists.py)
+    "search_title": ("Search", "Recherche"),
+    "search_label": ("Search the knowledge base", "Chercher dans la base"),
+    "search_placeholder": ("City, region, practice, theme…", "Ville, région, pratique, thème…"),
+    "search_submit": ("Search", "Chercher"),
+    "search_hint": (
+        "Names, other names, titles and descriptions of every record and concept, in English "
+        "and French; accents and capitals do not matter.",
+        "Noms, autres graphies, titres et descriptions de toutes les fiches et de tous les "
+        "concepts, en anglais et en français ; accents et majuscules indifférents.",
+    ),
+    "search_results": ("Results", "Résultats"),
+    "search_none": ("Nothing found.", "Aucun résultat."),
+    "facet_kind": ("Kind of record", "Type de fiche"),
+    "facet_all": ("All kinds", "Tous les types"),
+    "pages": ("Pages", "Pages"),
+    "page": ("Page", "Page"),
+    "previous": ("Previous", "Précédente"),
+    "next": ("Next", "Suivante"),
+    "as_data": ("As data", "En données"),
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import Depends, Request
@@ -119,7 +120,9 @@ class Page:
         return iri
 
     def switch_url(self) -> str:
-        return f"{self.path}?lang={self.other_lang}"
+        """This page in the other language (its other query parameters kept)."""
+        kept = [(k, v) for k, v in self.request.query_params.multi_items() if k != "lang"]
+        return f"{self.path}?{urlencode([*kept, ('lang', self.other_lang)])}"
 
     @property
     def account(self) -> Account | None:

@@ -25,8 +25,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from kb.config import Settings
-from kb.namespaces import STANDARD_PREFIXES
-from kb.store.query_text import inspect_query, service_refusal
+from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
+from kb.store.query_text import explain_syntax_error, inspect_query, service_refusal
 from kb.store.query_workers import Execution, QueryFailed, QueryRequest, QueryTimeout, WorkerPool
 from kb.store.result_formats import (
     FORMATS,
@@ -245,13 +245,18 @@ async def _unless_disconnected(request: Request, work: Awaitable[Any]) -> Any:
     raise ClientGone()
 
 
-def _failure(request: Request, exc: Exception, settings: Settings) -> Response:
+def _failure(request: Request, exc: Exception, settings: Settings, query: str = "") -> Response:
     if isinstance(exc, QueryTimeout):
         return error_response(
             request,
             503,
             "Query Timeout",
             f"the query was stopped after {settings.query_timeout_s:g} s",
+        )
+    if isinstance(exc, QueryFailed) and exc.status == 400 and query:  # a syntax error
+        known = {**STANDARD_PREFIXES, **kb_prefixes(settings.base_iri)}
+        return error_response(
+            request, 400, exc.error, explain_syntax_error(query, exc.detail, known)
         )
     if isinstance(exc, QueryFailed | ProtocolError):
         return error_response(request, exc.status, exc.error, exc.detail)
@@ -395,7 +400,7 @@ async def sparql_endpoint(request: Request) -> Response:
         log.info("client went away; query %s stopped", request.state.query_hash)
         return Response(status_code=499)
     except (QueryTimeout, QueryFailed) as exc:
-        return _failure(request, exc, settings)
+        return _failure(request, exc, settings, preq.query)
     if service.cache is not None and body is not None and media is not None:
         service.cache.put(key, media, body, _cacheable(response))
     return response
