@@ -28,6 +28,7 @@ from kb.web import (
     errors,
     landing,
     ontology_page,
+    record_lists,
     records,
     search_page,
     static_files,
@@ -159,6 +160,7 @@ def create_app(
     app.include_router(search_page.router)
     # in this order: a path two routes match goes to the first (`/ontology` before
     # `/ontology{suffix}`, `/static/vendor/...` before `/static/...`)
+    app.include_router(record_lists.router)
     app.include_router(records.router)
     app.include_router(landing.router)
     app.include_router(ontology_page.router)

@@ -290,6 +290,46 @@ STRINGS: dict[str, tuple[str, str]] = {
     "previous": ("Previous", "Précédente"),
     "next": ("Next", "Suivante"),
     "as_data": ("As data", "En données"),
+    "facet_member": ("Takes part in the Alliance", "Participe à l’Alliance"),
+    "facet_signed": ("Signed the Declaration", "A signé la Déclaration"),
+    "facet_laureate": ("Dosta! laureate", "Lauréat du prix Dosta!"),
+    "yes": ("yes", "oui"),
+    "no": ("no", "non"),
+    "not_stated": ("not stated", "non précisé"),
+    "year": ("Year", "Année"),
+    "authority": ("City or region", "Ville ou région"),
+    "member": ("City or region", "Ville ou région"),
+    "document": ("Document", "Document"),
+    "start_date": ("Start", "Début"),
+    "end_date": ("End", "Fin"),
+    "place": ("Place", "Lieu"),
+    "vocabulary": ("Vocabulary", "Vocabulaire"),
+    "name": ("Name", "Nom"),
+    "filters": ("Filters", "Filtres"),
+    "clear_filters": ("Clear the filters", "Effacer les filtres"),
+    "filter_words": ("Words in the name or description", "Mots du nom ou de la description"),
+    "filter_submit": ("Filter", "Filtrer"),
+    "shown": ("records", "fiches"),
+    "of": ("of", "sur"),
+    "sort_by": ("Sort by", "Trier par"),
+    "coverage_records": ("records in the knowledge base", "fiches dans la base"),
+    "coverage_recorded": ("recorded", "enregistrés"),
+    "coverage_of_stated": ("the Alliance states", "l’Alliance indique"),
+    "coverage_about": ("about", "environ"),
+    "coverage_participants": ("participants", "participants"),
+    "coverage_signatories": ("signatories", "signataires"),
+    "coverage_partial": (
+        "The records hold what public sources say; they are not the whole. See the sources of "
+        "each record.",
+        "Les fiches reprennent ce que disent les sources publiques ; elles ne sont pas "
+        "exhaustives. Voir les sources de chaque fiche.",
+    ),
+    "practices_intro": (
+        "The good practices of the Alliance's cities and regions, searchable by theme and by "
+        "country, with who runs them, when, how mature they are and where the facts come from.",
+        "Les bonnes pratiques des villes et régions de l’Alliance, par thème et par pays, avec "
+        "qui les mène, quand, leur maturité et l’origine des informations.",
+    ),
 }
 
 

@@ -31,7 +31,6 @@ from kb.web.pages import (
     not_found,
     pick,
     property_label,
-    records_by_kind,
     sparql_iri,
     term_int,
     term_text,
@@ -177,21 +176,6 @@ def split_suffix(name: str) -> tuple[str, Format | None]:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)], fmt
     return name, None
-
-
-@router.api_route("/id/{kind}/", methods=["GET", "HEAD"], include_in_schema=False)
-def kind_index(kind: str, request: Request, kb: KB) -> Response:
-    """Every record of one kind, as links (for people and crawlers)."""
-    iris = records_by_kind(kb).get(kind)
-    if not iris:
-        return not_found(request, kb, f"/id/{kind}/")
-    page = Page(request, kb.settings)
-    names = labels_of(kb.store, iris, page.lang)
-    items = sorted(
-        ({"href": page.href(i), "name": names.get(i, local_name(i))} for i in iris),
-        key=lambda x: (x["name"].casefold(), x["href"]),
-    )
-    return page.render("index.html", title=f"/id/{kind}/", kind=kind, items=items)
 
 
 @router.api_route("/id/{kind}/{name}", methods=["GET", "HEAD"], include_in_schema=True)

@@ -1,0 +1,542 @@
+"""`/id/{kind}/`: the records of one kind as a table, filtered by facets, for people and
+scripts.
+
+Each kind has the columns that matter for it (`COLUMNS`); the columns marked as facets
+filter the list by query parameters (`?country=GRC&theme=housing`; a parameter given
+twice keeps records with either value; `none` keeps records without a value), and each
+value is shown with the number of records it would give, counting the other facets'
+filters. `q=` keeps the records the full-text search finds. `sort=` a column (`-` for
+descending), `page=` and `size=` page the table. HTML for browsers; JSON and CSV by
+`Accept`, `?format=`, or the suffix (`/id/authority.csv`, `/id/authority.json`), with the
+same filters (JSON is paged like the page, CSV holds every matching record).
+
+Every list says how many records it holds next to what the Alliance published about
+them (`coverage_note`), so nobody mistakes the records for the whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kb.namespaces import DCAT, DCTERMS, ORG, RDF, SCHEMA, SKOS
+from kb.web.context import KnowledgeBase
+from kb.web.errors import error_response
+from kb.web.pages import (
+    KB,
+    Page,
+    labels_of,
+    not_acceptable,
+    not_found,
+    records_by_kind,
+    term_text,
+)
+from kb.web.record_view import best_literal, human_date, local_name
+from kb.web.records import CONCEPT_KINDS
+from kb.web.search_page import search_index
+from kb.web.table_formats import CSV, JSON, TABLE_FORMATS, choose_format, csv_response
+from kb.web.table_formats import json_response as json_answer
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+NONE = "none"  # the facet value of records without one
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a list: a SPARQL pattern binding `?v` for the record `?r`.
+
+    `{a}` in the pattern is the ontology's namespace, `{alliance}` the Alliance's IRI.
+    `kind` says what `?v` is: "iri" (shown by its label, filtered by its local name),
+    "text" (a literal in the reader's language), "year" (the year of a date), "date",
+    "number", or "flag" (a boolean: yes / no).
+    """
+
+    key: str
+    label: str  # i18n key
+    pattern: str
+    kind: str = "iri"
+    facet: bool = False
+
+
+def _c(key: str, label: str, pattern: str, kind: str = "iri", facet: bool = False) -> Column:
+    return Column(key, label, pattern, kind, facet)
+
+
+_MEMBER_OF_ALLIANCE = f"?m <{ORG}member> ?r ; <{ORG}organization> {{alliance}} ."
+_COUNTRY = _c("country", "country", "?r <{a}country> ?v .", facet=True)
+
+#: The columns of each kind's list (the name column comes first on every list).
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "authority": (
+        _COUNTRY,
+        _c(
+            "type",
+            "type",
+            "?r a ?v . FILTER(?v IN (<{a}Municipality>, <{a}Region>))",
+            facet=True,
+        ),
+        _c(
+            "member",
+            "facet_member",
+            f"BIND(EXISTS {{ {_MEMBER_OF_ALLIANCE} }} AS ?v)",
+            "flag",
+            True,
+        ),
+        _c(
+            "signed",
+            "facet_signed",
+            "BIND(EXISTS { ?s <{a}onBehalfOf> ?r ; <{a}signedDocument> {declaration} } AS ?v)",
+            "flag",
+            True,
+        ),
+        _c(
+            "laureate", "facet_laureate", "BIND(EXISTS { ?w <{a}laureate> ?r } AS ?v)", "flag", True
+        ),
+    ),
+    "membership": (
+        _c("member", "member", f"?r <{ORG}member> ?v ."),
+        _c("country", "country", f"?r <{ORG}member>/<{{a}}country> ?v .", facet=True),
+        _c("year", "year", f"?r <{SCHEMA}startDate> ?v .", "year", True),
+        _c("since", "participant_since", f"?r <{SCHEMA}startDate> ?v .", "date"),
+        _c("number", "participant_number", "?r <{a}participantNumber> ?v .", "number"),
+    ),
+    "award": (
+        _c("laureate", "laureate", "?r <{a}laureate> ?v ."),
+        _c("country", "country", "?r <{a}laureate>/<{a}country> ?v .", facet=True),
+        _c("edition", "edition", "?r <{a}edition> ?v .", facet=True),
+        _c("year", "year", "?r <{a}edition>/<{a}labelYear> ?v .", "year", True),
+        _c("rank", "rank", "?r <{a}rank> ?v .", "number", True),
+        _c("project", "project", "?r <{a}awardedFor> ?v .", "text"),
+    ),
+    "signature": (
+        _c("authority", "authority", "?r <{a}onBehalfOf> ?v ."),
+        _c("country", "country", "?r <{a}onBehalfOf>/<{a}country> ?v .", facet=True),
+        _c("document", "document", "?r <{a}signedDocument> ?v .", facet=True),
+        _c("year", "year", f"?r <{DCTERMS}date> ?v .", "year", True),
+        _c("date", "date", f"?r <{DCTERMS}date> ?v .", "date"),
+        _c("signatory", "signatory", "?r <{a}signatory> ?v ."),
+    ),
+    "practice": (
+        _c("authority", "authority", "?r <{a}implementedBy> ?v ."),
+        _c("country", "country", "?r <{a}implementedBy>/<{a}country> ?v .", facet=True),
+        _c("theme", "theme", f"?r <{DCAT}theme> ?v .", facet=True),
+        _c("maturity", "maturity", "?r <{a}maturityLevel> ?v .", facet=True),
+        _c("group", "target_group", "?r <{a}targetGroup> ?v .", facet=True),
+        _c("year", "year", f"?r <{SCHEMA}startDate> ?v .", "year", True),
+        _c("start", "start_date", f"?r <{SCHEMA}startDate> ?v .", "date"),
+        _c("end", "end_date", f"?r <{SCHEMA}endDate> ?v .", "date"),
+        _c("source", "sources", f"?r <{DCTERMS}source> ?v ."),
+    ),
+    "prize-edition": (
+        _c("number", "edition", "?r <{a}editionNumber> ?v .", "number"),
+        _c("year", "year", "?r <{a}labelYear> ?v .", "year", True),
+        _c("ceremony", "ceremony", "?r <{a}ceremonyDate> ?v .", "date"),
+    ),
+    "event": (
+        _c("year", "year", f"?r <{SCHEMA}startDate> ?v .", "year", True),
+        _c("date", "date", f"?r <{SCHEMA}startDate> ?v .", "date"),
+        _c("place", "place", f"?r <{SCHEMA}location> ?v .", "text"),
+    ),
+    "document": (
+        _c("year", "year", f"?r <{DCTERMS}issued> ?v .", "year", True),
+        _c("issued", "date", f"?r <{DCTERMS}issued> ?v .", "date"),
+    ),
+    "figure": (
+        _c("value", "value", f"?r <{RDF}value> ?v .", "number"),
+        _c("measure", "measure", "?r <{a}measure> ?v .", facet=True),
+        _c("year", "year", f"?r <{DCTERMS}date> ?v .", "year", True),
+        _c("date", "date", f"?r <{DCTERMS}date> ?v .", "date"),
+    ),
+    "country": (
+        _c("code", "identifier", f"?r <{DCTERMS}identifier> ?v .", "text"),
+        _c("accession", "accession", "?r <{a}accessionDate> ?v .", "date"),
+    ),
+    "source": (_c("year", "year", f"?r <{DCTERMS}issued> ?v .", "year", True),),
+}
+#: The SKOS concepts' lists: their vocabulary.
+SCHEME = _c("scheme", "vocabulary", f"?r <{SKOS}inScheme> ?v .", facet=True)
+
+#: Published figures (by measure) that say how many records of a kind there should be.
+MEASURE_OF_KIND = {
+    "membership": "participants",
+    "authority": "participants",
+    "signature": "signatories",
+}
+
+
+@dataclass
+class Cell:
+    """One value in a list: what is shown, the facet value, and a link where there is one."""
+
+    text: str
+    value: str
+    href: str = ""
+    iri: str = ""
+    sort: str = ""
+
+
+@dataclass
+class Row:
+    iri: str
+    href: str
+    name: str
+    cells: dict[str, list[Cell]] = field(default_factory=dict)
+
+
+# -- reading the records --------------------------------------------------------------------
+
+
+def _pattern(kb: KnowledgeBase, column: Column) -> str:
+    return (
+        column.pattern.replace("{a}", kb.settings.ontology_ns)
+        .replace("{alliance}", f"<{kb.settings.record_iri('organisation', 'alliance')}>")
+        .replace(
+            "{declaration}",
+            f"<{kb.settings.record_iri('document', 'declaration-against-anti-gypsyism')}>",
+        )
+    )
+
+
+def read_rows(kb: KnowledgeBase, page: Page, kind: str, iris: list[str]) -> list[Row]:
+    """Every record of `iris` with the values of its kind's columns."""
+    columns = columns_of(kind)
+    names = labels_of(kb.store, iris, page.lang)
+    rows = {i: Row(i, page.href(i), names.get(i, local_name(i))) for i in iris}
+    prefix = f"{kb.settings.base_iri}id/{kind}/"
+    found: dict[str, list[tuple[str, Any]]] = {}
+    for column in columns:
+        query = (
+            f"SELECT ?r ?v WHERE {{ ?r a ?type . FILTER(STRSTARTS(STR(?r), {json.dumps(prefix)})) "
+            f"{_pattern(kb, column)} }}"
+        )
+        found[column.key] = [
+            (term_text(r["r"]), r["v"]) for r in kb.store.select(query) if r["v"] is not None
+        ]
+    linked = [v for pairs in found.values() for _, v in pairs if isinstance(v, ox.NamedNode)]
+    value_names = labels_of(kb.store, linked, page.lang)
+    for column in columns:
+        by_record: dict[str, list[Any]] = defaultdict(list)
+        for iri, v in found[column.key]:
+            if iri in rows:
+                by_record[iri].append(v)
+        for iri, values in by_record.items():
+            rows[iri].cells[column.key] = _cells(column, values, value_names, page)
+    return list(rows.values())
+
+
+def _cells(column: Column, values: list[Any], names: dict[str, str], page: Page) -> list[Cell]:
+    if column.kind == "text":
+        lits = [v for v in values if isinstance(v, ox.Literal)]
+        best = best_literal(lits, page.lang)
+        return [Cell(best.value, best.value, sort=best.value.casefold())] if best else []
+    out = []
+    for v in values:
+        if isinstance(v, ox.NamedNode):
+            name = names.get(v.value, local_name(v.value))
+            out.append(Cell(name, local_name(v.value), page.href(v), v.value, name.casefold()))
+        elif isinstance(v, ox.Literal):
+            text = v.value
+            if column.kind == "flag":
+                yes = text == "true"
+                out.append(Cell(page.t("yes" if yes else "no"), "yes" if yes else "no", sort=text))
+            elif column.kind == "year":
+                out.append(Cell(text[:4], text[:4], sort=text[:4]))
+            elif column.kind == "date":
+                out.append(Cell(human_date(v, page.lang), text, sort=text))
+            elif column.kind == "number":
+                out.append(Cell(text, text, sort=text.zfill(12)))
+            else:
+                out.append(Cell(text, text, sort=text.casefold()))
+    unique = {(c.value, c.text): c for c in out}
+    return sorted(unique.values(), key=lambda c: c.sort)
+
+
+def columns_of(kind: str) -> tuple[Column, ...]:
+    if kind in CONCEPT_KINDS:
+        return (SCHEME,)
+    return COLUMNS.get(kind, ())
+
+
+# -- filtering, counting, sorting -----------------------------------------------------------
+
+
+def selected_filters(request: Request, columns: Iterable[Column]) -> dict[str, set[str]]:
+    params = request.query_params
+    return {c.key: set(params.getlist(c.key)) for c in columns if c.facet and params.getlist(c.key)}
+
+
+def _keeps(row: Row, key: str, wanted: set[str]) -> bool:
+    values = {c.value for c in row.cells.get(key, [])} or {NONE}
+    return bool(values & wanted)
+
+
+def apply_filters(rows: list[Row], filters: dict[str, set[str]]) -> list[Row]:
+    return [r for r in rows if all(_keeps(r, k, w) for k, w in filters.items())]
+
+
+def facet_counts(
+    rows: list[Row], columns: Iterable[Column], filters: dict[str, set[str]], page: Page
+) -> list[dict[str, Any]]:
+    """Each facet's values, with the number of records each gives under the other filters."""
+    out = []
+    for column in columns:
+        if not column.facet:
+            continue
+        others = {k: w for k, w in filters.items() if k != column.key}
+        counts: dict[str, int] = defaultdict(int)
+        texts: dict[str, Cell] = {}
+        for row in apply_filters(rows, others):
+            cells = row.cells.get(column.key) or [Cell(page.t("not_stated"), NONE, sort="~")]
+            for c in {c.value: c for c in cells}.values():
+                counts[c.value] += 1
+                texts[c.value] = c
+        chosen = filters.get(column.key, set())
+        values: list[dict[str, Any]] = [
+            {
+                "value": v,
+                "text": texts[v].text,
+                "count": n,
+                "selected": v in chosen,
+                "href": toggle_url(page, column.key, v),
+            }
+            for v, n in counts.items()
+        ]
+        if column.kind in ("year", "number"):
+            values.sort(key=lambda x: (x["value"] == NONE, str(x["value"]).zfill(12)))
+        else:
+            values.sort(
+                key=lambda x: (x["value"] == NONE, -int(x["count"]), str(x["text"]).casefold())
+            )
+        out.append({"key": column.key, "label": page.t(column.label), "values": values})
+    return out
+
+
+def toggle_url(page: Page, key: str, value: str) -> str:
+    """This list with `key=value` added to the filters, or taken away if it is there."""
+    params = [(k, v) for k, v in page.request.query_params.multi_items() if k not in ("page",)]
+    if (key, value) in params:
+        params.remove((key, value))
+    else:
+        params.append((key, value))
+    return f"{page.path}?{urlencode(params)}" if params else page.path
+
+
+def sort_rows(rows: list[Row], sort: str, columns: Iterable[Column]) -> list[Row]:
+    key = sort.lstrip("-")
+    reverse = sort.startswith("-")
+    known = {c.key for c in columns}
+
+    def order(row: Row) -> tuple[Any, ...]:
+        if key in known:
+            cells = row.cells.get(key)
+            # records without a value last, whichever the direction
+            missing = not cells
+            value = cells[0].sort if cells else ""
+            return (missing != reverse, value, row.name.casefold())
+        return (row.name.casefold(), row.iri)
+
+    return sorted(rows, key=order, reverse=reverse)
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+
+def coverage_note(kb: KnowledgeBase, page: Page, kind: str, rows: list[Row]) -> dict[str, Any]:
+    """How many records the list holds, and what the Alliance published (latest figure)."""
+    recorded = len(rows)
+    if kind == "authority":
+        recorded = sum(1 for r in rows if any(c.value == "yes" for c in r.cells.get("member", [])))
+    note: dict[str, Any] = {"records": len(rows), "recorded": recorded, "stated": None}
+    measure = MEASURE_OF_KIND.get(kind)
+    if measure is None:
+        return note
+    a = kb.settings.ontology_ns
+    found = kb.store.select(
+        f"SELECT ?f ?value ?date ?lower WHERE {{ ?f a <{a}StatedFigure> ; <{RDF}value> ?value ; "
+        f"<{a}measure> <{kb.settings.record_iri('measure', measure)}> . "
+        f"OPTIONAL {{ ?f <{DCTERMS}date> ?date }} OPTIONAL {{ ?f <{a}lowerBound> ?lower }} }}"
+    )
+    if not found:
+        return note
+    latest = max(found, key=lambda r: (term_text(r["date"]), term_text(r["value"])))
+    note["stated"] = {
+        "value": term_text(latest["value"]),
+        "date": human_date(latest["date"], page.lang) if latest["date"] else "",
+        "lower": term_text(latest["lower"]) == "true",
+        "href": page.href(latest["f"]),
+        "measure": measure,
+    }
+    return note
+
+
+# -- the route --------------------------------------------------------------------------------
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value))) if value else default
+    except ValueError:
+        return default
+
+
+@router.api_route("/id/{kind}/", methods=["GET", "HEAD"], include_in_schema=True)
+def record_list(kind: str, request: Request, kb: KB) -> Response:
+    """The records of one kind, filtered by facet parameters: HTML, JSON or CSV."""
+    return _list(kind, "", request, kb)
+
+
+@router.api_route("/id/{kind}.{suffix}", methods=["GET", "HEAD"], include_in_schema=False)
+def record_list_as(kind: str, suffix: str, request: Request, kb: KB) -> Response:
+    """`/id/authority.csv`, `/id/authority.json`: the list in one format."""
+    if suffix not in ("csv", "json"):
+        return not_found(request, kb, request.url.path)
+    return _list(kind, "." + suffix, request, kb)
+
+
+def _list(kind: str, suffix: str, request: Request, kb: KnowledgeBase) -> Response:
+    iris = records_by_kind(kb).get(kind)
+    if not iris:
+        return not_found(request, kb, f"/id/{kind}/")
+    fmt = choose_format(request, suffix)
+    if fmt is None:
+        return not_acceptable(TABLE_FORMATS)
+    page = Page(request, kb.settings)
+    columns = columns_of(kind)
+    unknown = [
+        k
+        for k in request.query_params
+        if k not in {c.key for c in columns if c.facet}
+        and k not in ("q", "sort", "page", "size", "format", "lang")
+    ]
+    if unknown:
+        known = ", ".join(c.key for c in columns if c.facet) or "none"
+        return error_response(
+            request,
+            400,
+            "Bad Request",
+            f"unknown filter {unknown[0]!r} for /id/{kind}/ (filters of this list: {known})",
+        )
+    rows = read_rows(kb, page, kind, iris)
+    filters = selected_filters(request, columns)
+    q = request.query_params.get("q", "").strip()
+    kept = apply_filters(rows, filters)
+    if q:
+        index = search_index(request)
+        if index is not None:
+            found = {h.iri for h in index.search(q, kind=kind, limit=100_000).hits}
+            kept = [r for r in kept if r.iri in found]
+            rows = [r for r in rows if r.iri in found]
+    sort = request.query_params.get("sort", "name")
+    kept = sort_rows(kept, sort, columns)
+    size = _int(request.query_params.get("size"), PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    last = max(1, -(-len(kept) // size))
+    number = _int(request.query_params.get("page"), 1, 1, last)
+    shown = kept[(number - 1) * size : number * size]
+    headers = {"Vary": "Accept", "Link": _links(kind)}
+    if fmt is CSV:
+        return csv_response(*_csv_table(kept, columns), f"{kind}.csv", headers=headers)
+    if fmt is JSON:
+        return json_answer(
+            {
+                "kind": kind,
+                "total": len(kept),
+                "page": number,
+                "size": size,
+                "pages": last,
+                "filters": {k: sorted(v) for k, v in filters.items()},
+                "facets": {
+                    f["key"]: {v["value"]: v["count"] for v in f["values"]}
+                    for f in facet_counts(rows, columns, filters, page)
+                },
+                "records": [_json_row(r, columns) for r in shown],
+            },
+            headers=headers,
+        )
+    return page.render(
+        "list.html",
+        headers=headers,
+        title=page.t("kind_" + kind),
+        kind=kind,
+        columns=columns,
+        rows=shown,
+        total=len(kept),
+        facets=facet_counts(rows, columns, filters, page),
+        filters=filters,
+        q=q,
+        sort=sort,
+        sort_url=lambda key: _sort_url(page, key, sort),
+        pages={
+            "number": number,
+            "last": last,
+            "previous": _page_url(page, number - 1) if number > 1 else "",
+            "next": _page_url(page, number + 1) if number < last else "",
+        },
+        coverage=coverage_note(kb, page, kind, rows),
+        formats=[
+            ("CSV", _format_url(page, kind, "csv")),
+            ("JSON", _format_url(page, kind, "json")),
+        ],
+    )
+
+
+def _links(kind: str) -> str:
+    return (
+        f'</id/{kind}.csv>; rel="alternate"; type="text/csv", '
+        f'</id/{kind}.json>; rel="alternate"; type="application/json"'
+    )
+
+
+def _query_without(page: Page, *drop: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in page.request.query_params.multi_items() if k not in drop]
+
+
+def _sort_url(page: Page, key: str, current: str) -> str:
+    direction = f"-{key}" if current == key else key
+    return f"{page.path}?{urlencode([*_query_without(page, 'sort', 'page'), ('sort', direction)])}"
+
+
+def _page_url(page: Page, number: int) -> str:
+    return f"{page.path}?{urlencode([*_query_without(page, 'page'), ('page', str(number))])}"
+
+
+def _format_url(page: Page, kind: str, suffix: str) -> str:
+    params = _query_without(page, "page", "size", "format", "lang")
+    return f"/id/{kind}.{suffix}" + (f"?{urlencode(params)}" if params else "")
+
+
+def _json_row(row: Row, columns: Iterable[Column]) -> dict[str, Any]:
+    out: dict[str, Any] = {"iri": row.iri, "label": row.name}
+    for column in columns:
+        cells = row.cells.get(column.key, [])
+        out[column.key] = [{"iri": c.iri, "label": c.text} if c.iri else c.value for c in cells]
+    return out
+
+
+def _csv_table(rows: list[Row], columns: Iterable[Column]) -> tuple[list[str], list[list[str]]]:
+    columns = list(columns)
+    header = ["iri", "label"]
+    for c in columns:
+        header.append(c.key)
+        if c.kind == "iri":
+            header.append(f"{c.key}_iri")
+    table = []
+    for row in rows:
+        line = [row.iri, row.name]
+        for c in columns:
+            cells = row.cells.get(c.key, [])
+            line.append(" | ".join(x.value if c.kind in ("date",) else x.text for x in cells))
+            if c.kind == "iri":
+                line.append(" | ".join(x.iri for x in cells))
+        table.append(line)
+    return header, table
