@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from kb.config import Settings
 from kb.namespaces import DQV
+from kb.publish.citation import dataset_citation
 from kb.publish.coverage import coverage, measurement_triples
 from kb.publish.distribution import (
     FILE_TYPE,
@@ -301,6 +302,9 @@ def catalog_triples(
     # coverage: records counted next to stated figures, as DQV measurements of the dataset
     for t in measurement_triples(coverage(store, base), ds, f"{cat}#", release.issued):
         g.triples.append(t)
+    citation = dataset_citation(store, settings, release)
+    if citation is not None:
+        g.text(ds, DCT + "bibliographicCitation", citation.text())
 
     # -- distributions ----------------------------------------------------------------
     g.add(SPDX + "checksumAlgorithm_sha256", RDF + "type", SPDX + "ChecksumAlgorithm")

@@ -31,6 +31,7 @@ from kb.publish.catalog import CATALOG_PREFIXES
 from kb.publish.distribution import LICENCE_URL, describe_file, dump_url, format_of
 from kb.publish.export import ExportRefusedError, served_export
 from kb.publish.void import VOID_PREFIXES
+from kb.web import open_data_pages
 from kb.web.context import KnowledgeBase, get_kb
 
 router = APIRouter()
@@ -319,7 +320,7 @@ def dumps_index(request: Request, kb: KB, format: str | None = None) -> Response
             media_type="application/json",
             headers=headers,
         )
-    return Response(_index_html(kb, files, release), media_type="text/html", headers=headers)
+    return open_data_pages.render_dumps_index(request, kb, files, release, headers)
 
 
 @router.api_route("/dumps/{name:path}", methods=["GET", "HEAD"])
@@ -379,6 +380,8 @@ def _description(
         t.triple if isinstance(t, ox.Quad) else t
         for t in ox.parse(data, format=ox.RdfFormat.TURTLE)
     ]
+    if chosen == "text/html" and file_name == "catalog.ttl":
+        return open_data_pages.render_catalog(request, kb, triples, headers)
     if chosen == "text/html":
         return Response(
             _description_html(kb, title, triples, prefixes, file_name),
@@ -458,33 +461,6 @@ def _page(title: str, body: str) -> str:
         '<link rel=stylesheet href="/static/site.css"></head><body><main>'
         f'<p><a href="/">Home</a></p><h1>{html.escape(title)}</h1>{body}</main></body></html>'
     )
-
-
-def _index_html(kb: KnowledgeBase, files: list[dict[str, Any]], release: dict[str, str]) -> str:
-    rows = "".join(
-        "<tr>"
-        f'<td><a href="/dumps/{html.escape(f["name"])}">{html.escape(f["name"])}</a></td>'
-        f"<td>{html.escape(f['title'])}</td>"
-        f"<td>{html.escape(f['media_type'])}</td>"
-        f'<td data-bytes="{f["size"]}">{_size(f["size"])}</td>'
-        f"<td><code>{f['sha256']}</code></td>"
-        f"<td>{html.escape(f['modified'])}</td>"
-        "</tr>"
-        for f in files
-    )
-    body = (
-        f"<p>Release <strong>{html.escape(release['version'])}</strong> of "
-        f"{html.escape(release['issued'])}. Licence: "
-        '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>. '
-        'Catalog: <a href="/catalog">DCAT-AP</a>; statistics: '
-        '<a href="/.well-known/void">VoID</a>; releases: '
-        '<a href="/dumps/feed.atom">Atom feed</a>; the same listing as '
-        '<a href="/dumps/?format=json">JSON</a>. Check downloads with '
-        "<code>sha256sum -c SHA256SUMS</code>.</p>"
-        "<table><thead><tr><th>File</th><th>What</th><th>Media type</th><th>Size</th>"
-        f"<th>SHA-256</th><th>Date</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
-    return _page("Open data downloads", body)
 
 
 def _short(term: Any, prefixes: dict[str, str]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kb.publish.citation import dataset_citation
 from kb.publish.coverage import coverage
 from kb.web.context import KnowledgeBase
 from kb.web.europe_map import EuropeMap, load_europe_map
@@ -214,6 +215,7 @@ def landing(request: Request, kb: KB) -> Response:
         bars=bars,
         bar_max=max([b["count"] for b in bars] or [1]),
         kinds=kinds,
+        citation=dataset_citation(kb.store, kb.settings),
         jsonld={
             "@context": "https://schema.org",
             "@type": "Dataset",

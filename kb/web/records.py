@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kb.publish.citation import record_citation
 from kb.web.context import KnowledgeBase
 from kb.web.pages import (
     FOAF,
@@ -210,12 +211,14 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         else "record.html"
     )
     extra = KIND_CONTEXT.get(kind, lambda kb, page, view: {})(kb, page, view)
+    title = title_for(kb, page, view, kind)
     return page.render(
         template,
         headers=headers,
         kind=kind,
         view=view,
-        title=title_for(kb, page, view, kind),
+        title=title,
+        citation=record_citation(kb.store, kb.settings, iri, title),
         path=path,
         iri=iri,
         types=type_names(kb, page, view),
