@@ -173,7 +173,9 @@ def test_list_page_shows_facets_with_counts_and_coverage(client: TestClient) -> 
     participants = count_where(
         client, f"?m org:member ?r ; org:organization <{BASE}id/organisation/alliance>"
     )
-    assert f"<strong>{participants}</strong> participants recorded" in html
+    assert 'id="coverage"' in html
+    members = client.get("/id/membership/", headers={"accept": BROWSER}).text
+    assert f"<strong>{participants}</strong> participants recorded" in members
 
 
 def test_list_page_in_french(client: TestClient) -> None:

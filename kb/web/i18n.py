@@ -353,11 +353,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "of": ("of", "sur"),
     "sort_by": ("Sort by", "Trier par"),
     "coverage_records": ("records in the knowledge base", "fiches dans la base"),
-    "coverage_recorded": ("recorded", "enregistrés"),
-    "coverage_of_stated": ("the Alliance states", "l’Alliance indique"),
     "coverage_about": ("about", "environ"),
-    "coverage_participants": ("participants", "participants"),
-    "coverage_signatories": ("signatories", "signataires"),
+    "coverage_stated": ("the source states", "la source indique"),
     "coverage_partial": (
         "The records hold what public sources say; they are not the whole. See the sources of "
         "each record.",

@@ -10,8 +10,10 @@ descending), `page=` and `size=` page the table. HTML for browsers; JSON and CSV
 `Accept`, `?format=`, or the suffix (`/id/authority.csv`, `/id/authority.json`), with the
 same filters (JSON is paged like the page, CSV holds every matching record).
 
-Every list says how many records it holds next to what the Alliance published about
-them (`coverage_note`), so nobody mistakes the records for the whole.
+Every list says how many records it holds and, where the data has a coverage metric for
+the kind (`kb.publish.coverage`, W3C DQV), the live count next to the figure a source
+states ("14 participants recorded; the source states about 130"), so nobody mistakes the
+records for the whole.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kb.namespaces import DCAT, DCTERMS, ORG, RDF, SCHEMA, SKOS
+from kb.publish.coverage import coverage
 from kb.web.context import KnowledgeBase
 from kb.web.errors import error_response
 from kb.web.pages import (
@@ -166,13 +169,6 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 #: The SKOS concepts' lists: their vocabulary.
 SCHEME = _c("scheme", "vocabulary", f"?r <{SKOS}inScheme> ?v .", facet=True)
-
-#: Published figures (by measure) that say how many records of a kind there should be.
-MEASURE_OF_KIND = {
-    "membership": "participants",
-    "authority": "participants",
-    "signature": "signatories",
-}
 
 
 @dataclass
@@ -353,31 +349,29 @@ def sort_rows(rows: list[Row], sort: str, columns: Iterable[Column]) -> list[Row
 
 
 def coverage_note(kb: KnowledgeBase, page: Page, kind: str, rows: list[Row]) -> dict[str, Any]:
-    """How many records the list holds, and what the Alliance published (latest figure)."""
-    recorded = len(rows)
-    if kind == "authority":
-        recorded = sum(1 for r in rows if any(c.value == "yes" for c in r.cells.get("member", [])))
-    note: dict[str, Any] = {"records": len(rows), "recorded": recorded, "stated": None}
-    measure = MEASURE_OF_KIND.get(kind)
-    if measure is None:
-        return note
-    a = kb.settings.ontology_ns
-    found = kb.store.select(
-        f"SELECT ?f ?value ?date ?lower WHERE {{ ?f a <{a}StatedFigure> ; <{RDF}value> ?value ; "
-        f"<{a}measure> <{kb.settings.record_iri('measure', measure)}> . "
-        f"OPTIONAL {{ ?f <{DCTERMS}date> ?date }} OPTIONAL {{ ?f <{a}lowerBound> ?lower }} }}"
-    )
-    if not found:
-        return note
-    latest = max(found, key=lambda r: (term_text(r["date"]), term_text(r["value"])))
-    note["stated"] = {
-        "value": term_text(latest["value"]),
-        "date": human_date(latest["date"], page.lang) if latest["date"] else "",
-        "lower": term_text(latest["lower"]) == "true",
-        "href": page.href(latest["f"]),
-        "measure": measure,
-    }
-    return note
+    """How many records the list holds, and each coverage metric of this kind
+    (`kb.publish.coverage`): the live count next to the figure a source states."""
+    metrics = []
+    for item in coverage(kb.store, kb.settings.base_iri):
+        if item.kind != kind:
+            continue
+        stated = item.stated
+        metrics.append(
+            {
+                "label": item.label(page.lang),
+                "recorded": item.recorded,
+                "stated": None
+                if stated is None
+                else {
+                    "value": stated.value,
+                    "lower": stated.lower_bound,
+                    "approximate": stated.approximate,
+                    "date": human_date(stated.date, page.lang) if stated.date else "",
+                    "href": page.href(stated.iri),
+                },
+            }
+        )
+    return {"records": len(rows), "metrics": metrics}
 
 
 # -- the route --------------------------------------------------------------------------------
