@@ -28,6 +28,7 @@ from kb.web import (
     errors,
     landing,
     ontology_page,
+    record_forms,
     record_lists,
     records,
     search_page,
@@ -158,6 +159,7 @@ def create_app(
     app.add_middleware(CookieMiddleware)
     app.include_router(sparql_routes.router)
     app.include_router(search_page.router)
+    app.include_router(record_forms.router)  # /id/{kind}/{slug}/edit before /id/{kind}/{name}
     # in this order: a path two routes match goes to the first (`/ontology` before
     # `/ontology{suffix}`, `/static/vendor/...` before `/static/...`)
     app.include_router(record_lists.router)

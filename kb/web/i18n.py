@@ -259,6 +259,124 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Pas encore de compte ? Un administrateur le crée avec : alliance-kb user add NOM "
         "--role curator",
     ),
+    # editing forms (kb/web/record_forms.py, static/record-form.js)
+    "form_edit_title": ("Edit", "Modifier"),
+    "form_new_title": ("New record", "Nouvelle fiche"),
+    "form_new_index_title": ("New record", "Nouvelle fiche"),
+    "form_new_index_intro": (
+        "Choose the kind of record to create. The form is drawn from the validation rules of "
+        "that kind.",
+        "Choisissez le type de fiche à créer. Le formulaire est tiré des règles de validation "
+        "de ce type.",
+    ),
+    "form_intro": (
+        "Fields marked * are required. Each value is checked as you type, against the same "
+        "rules as the knowledge base; rules that involve other records are checked when you "
+        "save. Nothing is saved until you press Save.",
+        "Les champs marqués * sont obligatoires. Chaque valeur est vérifiée pendant la saisie, "
+        "selon les règles de la base ; les règles qui concernent d’autres fiches sont vérifiées "
+        "à l’enregistrement. Rien n’est enregistré avant que vous appuyiez sur Enregistrer.",
+    ),
+    "form_loading": ("Loading the form…", "Chargement du formulaire…"),
+    "form_needs_script": (
+        "This form needs JavaScript. Curators can also send Turtle to the write API "
+        "(PUT /id/{kind}/{slug}, see the README).",
+        "Ce formulaire demande JavaScript. Les curateurs peuvent aussi envoyer du Turtle à "
+        "l’API d’écriture (PUT /id/{kind}/{slug}, voir le README).",
+    ),
+    "form_slug": ("Identifier (slug)", "Identifiant (slug)"),
+    "form_slug_help": (
+        "Proposed from the name; lower-case letters, digits and hyphens. It becomes part of "
+        "the record's address and cannot change once published.",
+        "Proposé d’après le nom ; lettres minuscules, chiffres et tirets. Il fait partie de "
+        "l’adresse de la fiche et ne change plus une fois publié.",
+    ),
+    "form_slug_invalid": (
+        "This identifier does not fit the address pattern of this kind of record.",
+        "Cet identifiant ne respecte pas le modèle d’adresse de ce type de fiche.",
+    ),
+    "form_slug_missing": ("Give the record an identifier.", "Donnez un identifiant à la fiche."),
+    "form_reason": ("Reason for the change", "Motif de la modification"),
+    "form_reason_help": (
+        "Recorded in the history of the record (for example, the source you used).",
+        "Inscrit dans l’historique de la fiche (par exemple, la source utilisée).",
+    ),
+    "form_save": ("Save", "Enregistrer"),
+    "form_cancel": ("Cancel", "Annuler"),
+    "form_kept": (
+        "Other statements, kept as they are",
+        "Autres déclarations, conservées telles quelles",
+    ),
+    "form_kept_help": (
+        "No validation rule describes these statements, so the form does not show them; "
+        "saving keeps them unchanged.",
+        "Aucune règle de validation ne décrit ces déclarations, le formulaire ne les montre "
+        "donc pas ; l’enregistrement les conserve telles quelles.",
+    ),
+    "form_add": ("Add", "Ajouter"),
+    "form_remove": ("Remove", "Retirer"),
+    "form_language": ("Language of the text", "Langue du texte"),
+    "form_yes": ("yes", "oui"),
+    "form_no": ("no", "non"),
+    "form_date_hint": (
+        "A date (2015-10-21), a month (2018-06) or a year (2013), as precise as the source",
+        "Une date (2015-10-21), un mois (2018-06) ou une année (2013), aussi précis que la source",
+    ),
+    "form_iri_hint": (
+        "A web address (https://…) or the IRI of a record",
+        "Une adresse web (https://…) ou l’IRI d’une fiche",
+    ),
+    "form_fix_first": (
+        "Correct the fields marked in red before saving.",
+        "Corrigez les champs signalés en rouge avant d’enregistrer.",
+    ),
+    "form_saving": ("Saving…", "Enregistrement…"),
+    "form_saved": ("Saved.", "Enregistré."),
+    "form_saved_warnings": (
+        "Saved. The knowledge base has these warnings about the change:",
+        "Enregistré. La base signale ces avertissements sur la modification :",
+    ),
+    "form_refused": (
+        "Not saved: the knowledge base with this change would break these rules.",
+        "Non enregistré : avec cette modification, la base enfreindrait ces règles.",
+    ),
+    "form_other_records": (
+        "About other records:",
+        "Sur d’autres fiches :",
+    ),
+    "form_conflict": (
+        "Not saved: the record was changed by someone else since this form was opened. Reload "
+        "the page to see the new version (your changes here will be lost).",
+        "Non enregistré : la fiche a été modifiée par quelqu’un d’autre depuis l’ouverture du "
+        "formulaire. Rechargez la page pour voir la nouvelle version (vos modifications ici "
+        "seront perdues).",
+    ),
+    "form_exists": (
+        "Not saved: a record with this identifier already exists.",
+        "Non enregistré : une fiche porte déjà cet identifiant.",
+    ),
+    "form_login_again": (
+        "Not saved: your session has ended. Log in again in another tab, then save.",
+        "Non enregistré : votre session a expiré. Reconnectez-vous dans un autre onglet, puis "
+        "enregistrez.",
+    ),
+    "form_forbidden": (
+        "Not saved: your account may not edit records.",
+        "Non enregistré : votre compte ne peut pas modifier les fiches.",
+    ),
+    "form_bad_request": (
+        "Not saved: the server could not read the record.",
+        "Non enregistré : le serveur n’a pas pu lire la fiche.",
+    ),
+    "form_too_large": (
+        "Not saved: the record is too large.",
+        "Non enregistré : la fiche est trop volumineuse.",
+    ),
+    "form_failed": (
+        "Not saved: the server did not answer as expected.",
+        "Non enregistré : le serveur n’a pas répondu comme prévu.",
+    ),
+    "form_view_record": ("View the record", "Voir la fiche"),
     # errors
     "not_found": ("Not found", "Introuvable"),
     "not_found_text": (

@@ -54,6 +54,7 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_FILES = {
     "yasgui/yasgui.min.js": "@zazuko/yasgui/build/yasgui.min.js",
     "yasgui/yasgui.min.css": "@zazuko/yasgui/build/yasgui.min.css",
+    "shacl-form/form-default.js": "@ulb-darmstadt/shacl-form/dist/form-default.js",
 }
 
 ORG = "http://www.w3.org/ns/org#"

@@ -1,0 +1,561 @@
+"""The editing forms, generated from the SHACL shapes: one form per kind of record.
+
+The form in the browser is `@ulb-darmstadt/shacl-form` (1.4.6): it draws a form from a root
+`sh:NodeShape` (one field per `sh:property`) and validates what is typed against the
+shapes graph it was given, showing each result next to its field. The shapes of
+`shapes/*.ttl` are written for validation, not for drawing: several property shapes share
+one path (a name in any language, an English name, a French name), links are checked by
+`sh:node`, `sh:or` or SPARQL rather than by one `sh:class`, and they carry no names for
+people. So for each kind of record this module derives, from the shapes and the store:
+
+* the **kind**: the classes its records have (the choices of the "type" field), the pattern
+  its IRIs follow (the `sh:pattern` of the node shape written for it), its name (that node
+  shape's `rdfs:label`);
+* one **field** per path of the property shapes of every node shape that targets those
+  classes: the name of the property (ontology `rdfs:label` en/fr, or `sh:name` where a shape
+  gives one), required or not, how many values, the datatype or the languages, the bounds,
+  and for a link the records it may point to (`Choice`);
+* the **form document** (`form_document`, Turtle for one language) that shacl-form loads:
+  - a root node shape `{base}forms/{kind}` with the fields as property shapes. It has no
+    target, so shacl-form only draws it; dates (a day, a month or a year, as the shapes'
+    `sh:or` of datatypes allows) get the datatype `DATE_FIELD`, which the page's plugin
+    draws as one text box; links get a `sh:class` of their own (`choice_iri`), whose
+    records the page asks `/forms/{kind}/choices` for;
+  - a copy of the original shapes that apply to the kind (targets, property shapes, value
+    shapes) for the browser's validation, with the `sh:message`s of the page's language
+    only (warnings and hints marked as such), and without what the browser cannot check:
+    SPARQL-based constraints (cross-record rules), class checks (the drop-downs offer only
+    records of the right class, and the records are not in the browser) and the pattern of
+    the record's own IRI (the page checks the slug). The server's validation (the 422 of
+    `PUT /id/{kind}/{slug}`) checks everything;
+  - the names of the classes offered by the type field.
+
+`choices_document` lists the records a link field may point to, with their names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF as RDF_NS
+from rdflib.namespace import RDFS as RDFS_NS
+from rdflib.namespace import SH as SH_NS
+from rdflib.namespace import XSD as XSD_NS
+from rdflib.term import Node
+
+from kb.namespaces import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from kb.validation.validator import load_shapes
+from kb.web.context import KnowledgeBase
+from kb.web.pages import labels_of, property_label, sparql_iri, term_text
+from kb.web.record_view import LABEL_PROPERTIES, local_name
+
+#: The datatype of a date field that takes a day, a month or a year (xsd:date, xsd:gYearMonth
+#: or xsd:gYear, chosen by what is typed): the page's plugin draws it.
+DATE_FIELD = "urn:alliance-kb:forms:date-month-or-year"
+DATE_TYPES = (XSD + "date", XSD + "gYearMonth", XSD + "gYear")
+#: Classes too general to list as the records a link may point to.
+TOO_GENERAL = {OWL + "Thing", RDFS + "Resource", SKOS + "Concept", FOAF + "Agent"}
+#: Links to anything on the web, never a drop-down: a source is a web address or a record
+#: of `data/sources.ttl`, whatever the records of a kind happen to cite today.
+FREE_IRI_PATHS = {DCTERMS + "source"}
+#: Messages of warnings and hints start with these words (the browser's validation shows
+#: them, but only violations keep a record from being saved).
+SEVERITY_WORDS = {
+    "Warning": {"en": "Warning", "fr": "Avertissement"},
+    "Info": {"en": "Note", "fr": "Remarque"},
+}
+#: How the slug of a new record is proposed (docs/model.md): from the English name by
+#: default; these kinds are named after the records they link (award: edition and laureate).
+SLUG_SOURCES: dict[str, tuple[str, ...]] = {
+    "award": ("ontology#edition", "ontology#laureate"),
+    "membership": ("http://www.w3.org/ns/org#member",),
+    "signature": ("ontology#onBehalfOf",),
+    "secondment": ("http://www.w3.org/ns/org#member",),
+    "country": (DCTERMS + "identifier",),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The records a link field may point to: instances of classes, or IRIs of a pattern."""
+
+    classes: tuple[str, ...] = ()
+    pattern: str = ""
+
+
+@dataclass
+class FormField:
+    """One field of a form: a path and what the shapes say about its values."""
+
+    path: str
+    names: dict[str, str] = field(default_factory=dict)  # sh:name by language
+    descriptions: dict[str, str] = field(default_factory=dict)  # sh:description by language
+    order: float | None = None
+    required: bool = False
+    max_count: int | None = None
+    datatype: str | None = None
+    language_in: tuple[str, ...] = ()
+    bounds: dict[str, Literal] = field(default_factory=dict)  # sh:minInclusive ... -> value
+    allowed: tuple[Node, ...] = ()  # sh:in
+    pattern: str | None = None  # for texts
+    iri: bool = False  # the values are IRIs
+    choice: Choice | None = None
+
+
+@dataclass
+class RecordKind:
+    """A kind of record that can be edited through a form."""
+
+    kind: str
+    classes: tuple[str, ...]
+    max_types: int
+    node_shapes: tuple[URIRef, ...]
+    iri_pattern: str
+    labels: dict[str, str]
+    fields: list[FormField]
+
+    def field(self, path: str) -> FormField | None:
+        return next((f for f in self.fields if f.path == path), None)
+
+
+# -- kinds and fields -----------------------------------------------------------------------
+
+
+def record_kinds(kb: KnowledgeBase) -> dict[str, RecordKind]:
+    """Every kind of record of `data/` that some shape describes, by kind name.
+
+    Cached per store state (`generation` of a writable store) and shapes files.
+    """
+    shapes = load_shapes(kb.settings)
+    key = (id(kb.store), getattr(kb.store, "generation", 0), id(shapes))
+    if _kinds_cache and _kinds_cache[0][0] == key:
+        return _kinds_cache[0][1]
+    kinds = _build_kinds(kb, shapes)
+    _kinds_cache[:] = [(key, kinds)]
+    return kinds
+
+
+_kinds_cache: list[tuple[tuple[int, int, int], dict[str, RecordKind]]] = []
+
+
+def _record_types(kb: KnowledgeBase) -> dict[str, dict[str, set[str]]]:
+    """The rdf:types of each record of `data/` (not the ontology and vocabularies), by kind."""
+    records = kb.settings.base_iri + "id/"
+    not_data = {kb.settings.graph_iri("ontology"), kb.settings.graph_iri("vocabularies")}
+    rows = kb.store.select(
+        f"SELECT ?s ?t ?g WHERE {{ GRAPH ?g {{ ?s a ?t }} "
+        f"FILTER(STRSTARTS(STR(?s), {json.dumps(records)})) }}"
+    )
+    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        if term_text(row["g"]) in not_data:
+            continue
+        iri = term_text(row["s"])
+        kind, _, slug = iri[len(records) :].partition("/")
+        if slug and "/" not in slug:
+            out[kind][iri].add(term_text(row["t"]))
+    return out
+
+
+def _build_kinds(kb: KnowledgeBase, shapes: Graph) -> dict[str, RecordKind]:
+    targets: dict[str, set[URIRef]] = defaultdict(set)  # class -> node shapes
+    for shape, cls in shapes.subject_objects(SH_NS.targetClass):
+        if isinstance(shape, URIRef):
+            targets[str(cls)].add(shape)
+    out: dict[str, RecordKind] = {}
+    for kind, records in sorted(_record_types(kb).items()):
+        classes = sorted({t for types in records.values() for t in types if t in targets})
+        if not classes:
+            continue
+        node_shapes = sorted({s for c in classes for s in targets[c]}, key=str)
+        iri_pattern, labels = _kind_shape(shapes, node_shapes, kb.settings.base_iri, kind)
+        max_types = max(len([t for t in types if t in targets]) for types in records.values())
+        rk = RecordKind(
+            kind=kind,
+            classes=tuple(classes),
+            max_types=max(1, max_types),
+            node_shapes=tuple(node_shapes),
+            iri_pattern=iri_pattern,
+            labels=labels,
+            fields=[],
+        )
+        rk.fields = _fields(kb, shapes, rk)
+        out[kind] = rk
+    return out
+
+
+def _kind_shape(
+    shapes: Graph, node_shapes: list[URIRef], base: str, kind: str
+) -> tuple[str, dict[str, str]]:
+    """The IRI pattern and the name of a kind: from the node shape whose pattern names it."""
+    prefix = f"{base}id/"
+    for shape in node_shapes:
+        for pattern in shapes.objects(shape, SH_NS.pattern):
+            text = str(pattern)
+            probe = f"{prefix}{kind}/"
+            head = text.lstrip("^").replace("\\", "")
+            if head.startswith(probe) or (
+                head.startswith(prefix) and re.search(rf"[(|]{re.escape(kind)}[|)]", head)
+            ):
+                labels = {
+                    lit.language or "": str(lit)
+                    for lit in shapes.objects(shape, RDFS_NS.label)
+                    if isinstance(lit, Literal)
+                }
+                return text, labels
+    escaped = (prefix + kind).replace(".", "\\.")
+    return f"^{escaped}/[a-z0-9]+(-[a-z0-9]+)*$", {}
+
+
+def _closure_members(shapes: Graph, node: Node, pred: URIRef) -> list[Node]:
+    out: list[Node] = []
+    for lst in shapes.objects(node, pred):
+        out.extend(Collection(shapes, lst))
+    return out
+
+
+def _classes_of(shapes: Graph, node: Node, depth: int = 0) -> list[str]:
+    """Classes a value must have by `sh:class`, directly or through `sh:or` / `sh:node`."""
+    if depth > 5:
+        return []
+    out = [str(c) for c in shapes.objects(node, SH_NS["class"])]
+    for member in _closure_members(shapes, node, SH_NS["or"]):
+        out.extend(_classes_of(shapes, member, depth + 1))
+    for target in shapes.objects(node, SH_NS.node):
+        out.extend(_classes_of(shapes, target, depth + 1))
+    return list(dict.fromkeys(out))
+
+
+def _datatypes_of(shapes: Graph, node: Node, depth: int = 0) -> list[str]:
+    """Datatypes a value may have: `sh:datatype`, directly or through `sh:or` / `sh:node`."""
+    if depth > 5:
+        return []
+    out = [str(d) for d in shapes.objects(node, SH_NS.datatype)]
+    for member in _closure_members(shapes, node, SH_NS["or"]):
+        out.extend(_datatypes_of(shapes, member, depth + 1))
+    for target in shapes.objects(node, SH_NS.node):
+        out.extend(_datatypes_of(shapes, target, depth + 1))
+    return list(dict.fromkeys(out))
+
+
+def _texts(shapes: Graph, nodes: Iterable[Node], pred: URIRef) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for node in nodes:
+        for lit in shapes.objects(node, pred):
+            if isinstance(lit, Literal):
+                out.setdefault(lit.language or "", str(lit))
+    return out
+
+
+def _int(shapes: Graph, node: Node, pred: URIRef) -> int | None:
+    value = shapes.value(node, pred)
+    try:
+        return int(str(value)) if isinstance(value, Literal) else None
+    except ValueError:
+        return None
+
+
+def _fields(kb: KnowledgeBase, shapes: Graph, rk: RecordKind) -> list[FormField]:
+    by_path: dict[str, list[Node]] = defaultdict(list)
+    for shape in rk.node_shapes:
+        for prop in shapes.objects(shape, SH_NS.property):
+            path = shapes.value(prop, SH_NS.path)
+            if isinstance(path, URIRef):
+                by_path[str(path)].append(prop)
+    type_field = FormField(
+        path=RDF + "type",
+        names={"en": "type", "fr": "type"},
+        order=0,
+        required=True,
+        max_count=rk.max_types,
+        iri=True,
+        allowed=tuple(URIRef(c) for c in rk.classes),
+    )
+    fields = [type_field]
+    for path_iri, props in by_path.items():
+        fields.append(_field(kb, shapes, rk, path_iri, props))
+    return fields
+
+
+def _field(
+    kb: KnowledgeBase, shapes: Graph, rk: RecordKind, path: str, props: list[Node]
+) -> FormField:
+    f = FormField(path=path)
+    f.names = _texts(shapes, props, SH_NS.name)
+    f.descriptions = _texts(shapes, props, SH_NS.description)
+    orders = [o for p in props if (o := shapes.value(p, SH_NS.order)) is not None]
+    if orders:
+        f.order = float(orders[0])  # type: ignore[arg-type]
+    max_counts: list[int] = []
+    for prop in props:
+        severity = shapes.value(prop, SH_NS.severity)
+        blocking = severity is None or severity == SH_NS.Violation
+        min_count = _int(shapes, prop, SH_NS.minCount) or 0
+        qualified = _int(shapes, prop, SH_NS.qualifiedMinCount) or 0
+        if min_count > 0 or (qualified > 0 and blocking):
+            f.required = True
+        if (n := _int(shapes, prop, SH_NS.maxCount)) is not None:
+            max_counts.append(n)
+        languages = _closure_members(shapes, prop, SH_NS.languageIn)
+        if languages and not f.language_in:
+            f.language_in = tuple(str(x) for x in languages)
+            if shapes.value(prop, SH_NS.uniqueLang) == Literal(True):
+                max_counts.append(len(languages))
+        for bound in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
+            value = shapes.value(prop, SH_NS[bound])
+            if isinstance(value, Literal):
+                f.bounds.setdefault(bound, value)
+        allowed = _closure_members(shapes, prop, SH_NS["in"])
+        if allowed and not f.allowed:
+            f.allowed = tuple(allowed)
+        if shapes.value(prop, SH_NS.nodeKind) == SH_NS.IRI:
+            f.iri = True
+    f.max_count = min(max_counts) if max_counts else None
+    datatypes = [d for p in props for d in _datatypes_of(shapes, p)]
+    if f.language_in:
+        f.datatype = RDF + "langString"
+    elif datatypes and set(datatypes) <= set(DATE_TYPES) and len(set(datatypes)) > 1:
+        f.datatype = DATE_FIELD
+    elif datatypes:
+        f.datatype = datatypes[0]
+    classes = [c for p in props for c in _classes_of(shapes, p)]
+    patterns = [str(x) for p in props for x in shapes.objects(p, SH_NS.pattern)]
+    records = kb.settings.base_iri + "id/"
+    if any(p.lstrip("^").replace("\\", "").startswith(records) for p in patterns):
+        f.iri = True  # a pattern of record IRIs: a link
+    if classes or f.iri:
+        f.iri = True
+        f.choice = _choice(kb, rk, path, classes, patterns)
+    elif patterns:
+        f.pattern = patterns[0]
+    return f
+
+
+def _choice(
+    kb: KnowledgeBase, rk: RecordKind, path: str, classes: list[str], patterns: list[str]
+) -> Choice | None:
+    """Where the records a link may point to come from, most precise first: the shapes'
+    classes, the shapes' IRI pattern of records, the ontology's range, the classes of what
+    the records of the kind already link to. None: any IRI (typed in a text box)."""
+    precise = [c for c in classes if c not in TOO_GENERAL]
+    if precise:
+        return Choice(classes=tuple(precise))
+    records = kb.settings.base_iri + "id/"
+    for pattern in patterns:
+        if pattern.lstrip("^").replace("\\", "").startswith(records):
+            return Choice(pattern=pattern)
+    if classes:
+        return Choice(classes=tuple(classes))
+    ranges = [
+        term_text(r["r"])
+        for r in kb.store.select(f"SELECT ?r WHERE {{ {sparql_iri(path)} <{RDFS}range> ?r }}")
+    ]
+    useful = [r for r in ranges if r not in TOO_GENERAL]
+    if useful:
+        return Choice(classes=tuple(useful))
+    if path in FREE_IRI_PATHS:
+        return None
+    # what the records of this kind link to through this path, when every one is a record
+    kind_classes = " ".join(sparql_iri(c) for c in rk.classes)
+    rows = kb.store.select(
+        f"SELECT ?o ?c WHERE {{ VALUES ?k {{ {kind_classes} }} ?s a ?k ; "
+        f"{sparql_iri(path)} ?o . OPTIONAL {{ ?o a ?c }} }}"
+    )
+    if rows and all(r["c"] is not None for r in rows):
+        return Choice(classes=tuple(sorted({term_text(r["c"]) for r in rows})))
+    return None
+
+
+# -- the document shacl-form loads ----------------------------------------------------------
+
+
+def form_iri(kb: KnowledgeBase, kind: str) -> str:
+    """The IRI of a kind's root form shape (it names the form; nothing dereferences it)."""
+    return f"{kb.settings.base_iri}forms/{kind}"
+
+
+def choice_iri(kb: KnowledgeBase, kind: str, path: str, lang: str) -> str:
+    """The class a link field's drop-down lists: the page asks `/forms/{kind}/choices`."""
+    query = urlencode({"path": path, "lang": lang})
+    return f"{kb.settings.base_iri}forms/{kind}/choices?{query}"
+
+
+def kind_label(kb: KnowledgeBase, rk: RecordKind, lang: str) -> str:
+    """The name of a kind: its shape's `rdfs:label`, else its first class's."""
+    return rk.labels.get(lang) or property_label(kb, rk.classes[0], lang)
+
+
+def field_name(kb: KnowledgeBase, f: FormField, lang: str) -> str:
+    return f.names.get(lang) or f.names.get("") or property_label(kb, f.path, lang)
+
+
+def field_order(kb: KnowledgeBase, rk: RecordKind, lang: str) -> list[FormField]:
+    """The fields in the order of the form: type, names, the rest by name, sources last."""
+
+    def key(f: FormField) -> tuple[float, str]:
+        if f.order is not None:
+            return (f.order, "")
+        if f.path == RDF + "type":
+            return (0, "")
+        if f.path in LABEL_PROPERTIES:
+            return (10 + LABEL_PROPERTIES.index(f.path), "")
+        if f.path == DCTERMS + "source":
+            return (1000, "")
+        return (100 if f.required else 200, field_name(kb, f, lang).casefold())
+
+    return sorted(rk.fields, key=key)
+
+
+def form_document(kb: KnowledgeBase, rk: RecordKind, lang: str) -> str:
+    """The Turtle shacl-form loads for a kind: the form shape and the shapes it validates."""
+    shapes = load_shapes(kb.settings)
+    g = Graph()
+    g.bind("sh", SH_NS)
+    g.bind("xsd", XSD_NS)
+    g.bind("rdfs", RDFS_NS)
+    root = URIRef(form_iri(kb, rk.kind))
+    g.add((root, RDF_NS.type, SH_NS.NodeShape))
+    g.add((root, RDFS_NS.label, Literal(kind_label(kb, rk, lang), lang=lang)))
+    for i, f in enumerate(field_order(kb, rk, lang)):
+        prop = URIRef(f"{root}#{i}-{local_name(f.path)}")
+        g.add((root, SH_NS.property, prop))
+        _add_field(kb, g, rk, prop, f, lang, i)
+    for cls in rk.classes:
+        g.add((URIRef(cls), RDFS_NS.label, Literal(property_label(kb, cls, lang), lang=lang)))
+    _add_validation_shapes(g, shapes, rk, lang)
+    return g.serialize(format="turtle")
+
+
+def _add_field(
+    kb: KnowledgeBase, g: Graph, rk: RecordKind, prop: URIRef, f: FormField, lang: str, i: int
+) -> None:
+    g.add((prop, RDF_NS.type, SH_NS.PropertyShape))
+    g.add((prop, SH_NS.path, URIRef(f.path)))
+    g.add((prop, SH_NS.name, Literal(field_name(kb, f, lang), lang=lang)))
+    description = f.descriptions.get(lang) or f.descriptions.get("")
+    if description:
+        g.add((prop, SH_NS.description, Literal(description, lang=lang)))
+    g.add((prop, SH_NS.order, Literal(i)))
+    if f.required:
+        g.add((prop, SH_NS.minCount, Literal(1)))
+    if f.max_count is not None:
+        g.add((prop, SH_NS.maxCount, Literal(f.max_count)))
+    if f.allowed:
+        g.add((prop, SH_NS["in"], _list(g, f.allowed)))
+    if f.iri:
+        g.add((prop, SH_NS.nodeKind, SH_NS.IRI))
+    if f.choice is not None:
+        g.add((prop, SH_NS["class"], URIRef(choice_iri(kb, rk.kind, f.path, lang))))
+    if f.language_in:
+        g.add((prop, SH_NS.languageIn, _list(g, [Literal(x) for x in f.language_in])))
+    if f.datatype and not f.iri:
+        g.add((prop, SH_NS.datatype, URIRef(f.datatype)))
+    for bound, value in f.bounds.items():
+        g.add((prop, SH_NS[bound], value))
+    if f.pattern:
+        g.add((prop, SH_NS.pattern, Literal(f.pattern)))
+
+
+def _list(g: Graph, items: Iterable[Node]) -> BNode:
+    head = BNode()
+    Collection(g, head, list(items))
+    return head
+
+
+#: Constraints the browser does not check (the server does): cross-record SPARQL rules and
+#: class checks (the records linked to are not in the browser).
+_NOT_IN_BROWSER = {SH_NS.sparql, SH_NS["class"]}
+_FOLLOW = (
+    SH_NS.property,
+    SH_NS.node,
+    SH_NS.qualifiedValueShape,
+    SH_NS["not"],
+    SH_NS["or"],
+    SH_NS["and"],
+    SH_NS.xone,
+)
+
+
+def _add_validation_shapes(g: Graph, shapes: Graph, rk: RecordKind, lang: str) -> None:
+    """Copy the shapes that apply to the kind, for the browser's validation (module doc)."""
+    seen: set[Node] = set()
+    todo: list[Node] = list(rk.node_shapes)
+    roots = set(rk.node_shapes)
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        severity = shapes.value(node, SH_NS.severity)
+        for p, o in shapes.predicate_objects(node):
+            if p in _NOT_IN_BROWSER:
+                continue
+            if node in roots and p == SH_NS.pattern:
+                continue  # the record's own IRI: the page checks the slug
+            if p == SH_NS.targetClass and str(o) not in rk.classes:
+                continue
+            if p == SH_NS.message:
+                if not isinstance(o, Literal) or (o.language or lang) != lang:
+                    continue
+                words = SEVERITY_WORDS.get(local_name(str(severity)) if severity else "")
+                if words:
+                    o = Literal(f"{words[lang]}: {o}", lang=lang)
+            g.add((node, p, o))
+            if p in _FOLLOW or p == RDF_NS.first or p == RDF_NS.rest:
+                todo.append(o)
+            if p in (SH_NS["in"], SH_NS.languageIn):
+                todo.append(o)
+
+
+# -- the records a link may point to --------------------------------------------------------
+
+
+def choices_document(kb: KnowledgeBase, rk: RecordKind, path: str, lang: str) -> str | None:
+    """Turtle: the records a link field may point to, typed with the field's choice class.
+
+    None when the kind has no such link field.
+    """
+    f = rk.field(path)
+    if f is None or f.choice is None:
+        return None
+    iris = choice_records(kb, f.choice)
+    names = labels_of(kb.store, [ox.NamedNode(i) for i in iris], lang)
+    counts: dict[str, int] = defaultdict(int)
+    for iri in iris:
+        counts[names.get(iri, "")] += 1
+    entries = []
+    for iri in iris:
+        name = names.get(iri) or local_name(iri)
+        if counts[name] > 1:  # two records of one name: say which is which
+            name = f"{name} ({iri.rsplit('/', 1)[-1]})"
+        entries.append((name.casefold(), name, iri))
+    cls = ox.NamedNode(choice_iri(kb, rk.kind, path, lang))
+    lines = []
+    for _, name, iri in sorted(entries):
+        label = ox.Literal(name, language=lang)
+        lines.append(f"{ox.NamedNode(iri)} a {cls} ; <{SKOS}prefLabel> {label} .")
+    return "\n".join(lines) + "\n"
+
+
+def choice_records(kb: KnowledgeBase, choice: Choice) -> list[str]:
+    """The IRIs a link may point to (instances of the classes or their subclasses)."""
+    if choice.classes:
+        values = " ".join(sparql_iri(c) for c in choice.classes)
+        query = (
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?c {{ {values} }} "
+            f"?s a/<{RDFS}subClassOf>* ?c . FILTER(isIRI(?s)) }}"
+        )
+    else:
+        query = (
+            f"SELECT DISTINCT ?s WHERE {{ ?s a ?t . "
+            f"FILTER(isIRI(?s) && REGEX(STR(?s), {json.dumps(choice.pattern)})) }}"
+        )
+    return sorted(term_text(r["s"]) for r in kb.store.select(query))
