@@ -33,6 +33,7 @@ form { --label-width: 13em; font: inherit; color: #1b1f24; }
 .validation-error, .server-error { position: static; flex-basis: 100%; margin-left: var(--label-width); cursor: auto; color: #a4161a; font-size: .95rem; }
 .validation-error::before, .server-error::before { content: '\\26a0\\fe0e  '; }
 .validation-error.warning, .server-error.warning { color: #6b5200; }
+.invalid:not(:has(> .validation-error:not(.warning))) > .editor { border-color: #8a6d00 !important; }
 .validation-error.node, .server-error.node { margin-left: 0; }
 .property-instance.valid::before { color: #1b6e33; }
 shacl-node .add-button { color: #0b4f8a; font-size: .9rem; }
@@ -138,9 +139,21 @@ function fixButton(button) {
 function fixUp(root) {
   root.querySelectorAll(".validation-error").forEach(showMessage);
   root.querySelectorAll(".control-button").forEach(fixButton);
-  root.querySelectorAll(".lang-chooser").forEach((select) => {
+  root.querySelectorAll(".lang-chooser:not([data-fixed])").forEach((select) => {
+    select.dataset.fixed = "1";
     select.setAttribute("title", words.form_language);
     select.setAttribute("aria-label", words.form_language);
+    // a text added next to others starts in a language none of them has (one per language)
+    const instance = select.closest(".property-instance");
+    const editor = instance && instance.querySelector(":scope > .editor");
+    if (!editor || editor.value) return;
+    const used = Array.from(instance.parentElement.querySelectorAll(":scope > .property-instance > .lang-chooser"))
+      .filter((other) => other !== select).map((other) => other.value);
+    const free = Array.from(select.options).map((o) => o.value).find((l) => !used.includes(l));
+    if (free && used.includes(select.value)) {
+      select.value = free;
+      editor.dataset.lang = free;
+    }
   });
   // a required choice with a single possible value (the type of most kinds): take it, and
   // validate once for all of them (one change event)

@@ -8,6 +8,10 @@
 | `GET /forms/{kind}/shapes.ttl?lang=` | what the form is drawn and validated from (Turtle) |
 | `GET /forms/{kind}/choices?path=&lang=` | the records a link field may point to (Turtle) |
 
+The pages are for curators: anyone else is sent to `/login` (and back), an account without
+the curator role gets a 403 page. What the form loads (`/forms/...`) is public, like the
+shapes and the records it is made of.
+
 A new record's form lives at `/new/{kind}`, not `/id/{kind}/new`: `new` is a valid slug, and
 every `/id/{kind}/{slug}` must stay the address of a record.
 
@@ -21,13 +25,16 @@ shape describes, blank nodes the record owns), sent back unchanged.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from kb.namespaces import RDF, XSD
+from kb.web.auth import visitor_account
 from kb.web.context import KnowledgeBase
+from kb.web.errors import error_response
 from kb.web.form_shapes import (
     DATE_FIELD,
     SEVERITY_WORDS,
@@ -102,6 +109,19 @@ def n_triples(triples: list[ox.Triple]) -> str:
 # -- pages -----------------------------------------------------------------------------------
 
 
+def curators_only(request: Request) -> Response | None:
+    """None for a curator; otherwise the way to `/login` (and back here), or a 403."""
+    account = visitor_account(request)
+    if account is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
+    if not account.has_role("curator"):
+        return error_response(
+            request, 403, "Forbidden", f"account {account.name!r} is not a curator"
+        )
+    return None
+
+
 #: The words the page's script shows (i18n keys), sent with the page in its language.
 FORM_WORDS = (
     "form_add",
@@ -167,6 +187,7 @@ def _render_form(
         "rdfType": RDF + "type",
         "severityWords": [w[lang] for w in SEVERITY_WORDS.values()],
         "words": {k: page.t(k) for k in FORM_WORDS},
+        "csrf": page.csrf_token(),
     }
     kept_rows = _kept_rows(kb, page, kept)
     return page.render(
@@ -204,6 +225,8 @@ def _kept_rows(kb: KnowledgeBase, page: Page, kept: list[ox.Triple]) -> list[tup
 @router.get("/id/{kind}/{slug}/edit", include_in_schema=False)
 def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
     """The form to edit a record, filled with its current description."""
+    if (refused := curators_only(request)) is not None:
+        return refused
     rk = record_kinds(kb).get(kind)
     path = f"/id/{kind}/{slug}/edit"
     if rk is None or not SLUG.match(slug):
@@ -230,6 +253,8 @@ def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
 @router.get("/new/{kind}", include_in_schema=False)
 def new_record(kind: str, request: Request, kb: KB) -> Response:
     """The form for a new record of a kind."""
+    if (refused := curators_only(request)) is not None:
+        return refused
     rk = record_kinds(kb).get(kind)
     if rk is None:
         return not_found(request, kb, f"/new/{kind}")
@@ -241,6 +266,8 @@ def new_record(kind: str, request: Request, kb: KB) -> Response:
 @router.get("/new", include_in_schema=False)
 def new_index(request: Request, kb: KB) -> Response:
     """The kinds of record a curator can create."""
+    if (refused := curators_only(request)) is not None:
+        return refused
     page = Page(request, kb.settings)
     kinds = sorted(
         (

@@ -1,0 +1,224 @@
+"""The editing forms: what is derived from the shapes, what the pages and form routes serve."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pyshacl
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SH
+
+from kb.config import Settings
+from kb.curation.accounts import AccountStore
+
+PASSWORD = "correct horse battery"
+BASE = "https://w3id.org/roma-alliance/"
+A = Namespace(BASE + "ontology#")
+ID = Namespace(BASE + "id/")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    import server
+
+    state = tmp_path_factory.mktemp("state")
+    accounts = AccountStore(state)
+    accounts.add("maria", "curator", PASSWORD)
+    application = server.create_app(Settings(state_dir=state, validate_on_start=False))
+    with TestClient(application):
+        yield application
+
+
+@pytest.fixture
+def client(app: object) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as c:  # type: ignore[arg-type]
+        yield c
+
+
+def log_in(client: TestClient, name: str = "maria") -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    response = client.post(
+        "/login",
+        data={"name": name, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"},
+    )
+    assert response.status_code == 303, response.text
+
+
+def turtle(text: str) -> Graph:
+    return Graph().parse(data=text, format="turtle")
+
+
+def field(g: Graph, path: URIRef) -> URIRef:
+    """The property shape of the form's root shape for `path`."""
+    for prop in g.objects(None, SH.property):
+        if g.value(prop, SH.path) == path and str(prop).startswith(BASE + "forms/"):
+            assert isinstance(prop, URIRef)
+            return prop
+    raise AssertionError(f"no field for {path}")
+
+
+# -- what the forms are made of --------------------------------------------------------------
+
+
+def test_the_award_form_has_a_field_per_path_of_the_award_shapes(client: TestClient) -> None:
+    g = turtle(client.get("/forms/award/shapes.ttl?lang=en").text)
+    root = URIRef(BASE + "forms/award")
+    assert (root, RDF.type, SH.NodeShape) in g
+    paths = {g.value(p, SH.path) for p in g.objects(root, SH.property)}
+    assert paths == {
+        RDF.type,
+        A.edition,
+        A.laureate,
+        A.rank,
+        A.sharedRank,
+        A.awardedFor,
+        DCTERMS.source,
+    }
+    rank = field(g, A.rank)
+    assert g.value(rank, SH.datatype) == URIRef("http://www.w3.org/2001/XMLSchema#integer")
+    assert (g.value(rank, SH.minInclusive), g.value(rank, SH.maxInclusive)) == (Literal(1), Literal(3))
+    assert g.value(rank, SH.maxCount) == Literal(1) and g.value(rank, SH.minCount) is None
+    assert g.value(field(g, DCTERMS.source), SH.minCount) == Literal(1)
+    assert g.value(field(g, A.edition), SH.minCount) == Literal(1)
+    # one text per language at most: the form offers no more than two project texts
+    assert g.value(field(g, A.awardedFor), SH.maxCount) == Literal(2)
+
+
+def test_field_names_come_from_the_ontology_in_the_pages_language(client: TestClient) -> None:
+    fr = turtle(client.get("/forms/award/shapes.ttl?lang=fr").text)
+    en = turtle(client.get("/forms/award/shapes.ttl?lang=en").text)
+    assert fr.value(field(fr, A.rank), SH.name) == Literal("rang", lang="fr")
+    assert en.value(field(en, A.rank), SH.name) == Literal("rank", lang="en")
+    assert en.value(field(en, A.laureate), SH.name) == Literal("laureate", lang="en")
+
+
+def test_links_become_drop_downs_of_the_records_they_may_point_to(client: TestClient) -> None:
+    g = turtle(client.get("/forms/award/shapes.ttl?lang=fr").text)
+    laureate = g.value(field(g, A.laureate), SH["class"])
+    edition = g.value(field(g, A.edition), SH["class"])
+    assert laureate is not None and edition is not None
+    query = str(laureate).split("?", 1)[1]
+    choices = turtle(client.get(f"/forms/award/choices?{query}").text)
+    offered = set(choices.subjects(RDF.type, laureate))
+    # the laureate's range in the ontology (city or region): cities and regions, nothing else
+    assert ID["authority/volos"] in offered and ID["authority/andalusia"] in offered
+    assert not any("/prize-edition/" in str(s) for s in offered)
+    editions = turtle(client.get(f"/forms/award/choices?{str(edition).split('?', 1)[1]}").text)
+    assert editions.value(ID["prize-edition/5"], SKOS.prefLabel) == Literal(
+        "Prix Dosta! du Congrès, 5e édition (2015)", lang="fr"
+    )
+    # a membership's member has no class in the shapes nor a range in the ontology: the
+    # classes of what memberships link to
+    member = turtle(client.get("/forms/membership/shapes.ttl?lang=en").text)
+    cls = member.value(field(member, ORG.member), SH["class"])
+    members = turtle(client.get(f"/forms/membership/choices?{str(cls).split('?', 1)[1]}").text)
+    assert ID["authority/volos"] in set(members.subjects(RDF.type, cls))
+    # a source may be any web address: a text box, not a drop-down
+    assert member.value(field(member, DCTERMS.source), SH["class"]) is None
+    assert member.value(field(member, DCTERMS.source), SH.nodeKind) == SH.IRI
+
+
+def test_choices_of_an_unknown_field_or_kind_are_404(client: TestClient) -> None:
+    assert client.get("/forms/award/choices?path=urn:nothing").status_code == 404
+    assert client.get("/forms/theme/shapes.ttl").status_code == 404
+    assert client.get("/forms/nothing/choices?path=urn:x").status_code == 404
+
+
+def test_the_browser_checks_the_pages_language_and_leaves_cross_record_rules_to_the_server(
+    client: TestClient,
+) -> None:
+    g = turtle(client.get("/forms/award/shapes.ttl?lang=fr").text)
+    messages = list(g.objects(None, SH.message))
+    assert messages and all(isinstance(m, Literal) and m.language == "fr" for m in messages)
+    assert not list(g.objects(None, SH.sparql))
+    assert {str(c) for c in g.objects(None, SH.targetClass)} == {str(A.Award)}
+    # hints and warnings say so: the page keeps them from blocking a save
+    authority = turtle(client.get("/forms/authority/shapes.ttl?lang=fr").text)
+    assert any(
+        str(m).startswith("Remarque : ") or str(m).startswith("Remarque: ")
+        for m in authority.objects(None, SH.message)
+    )
+
+
+def _award(rank: int) -> Graph:
+    data = Graph()
+    award = ID["award/1-volos"]
+    data.add((award, RDF.type, A.Award))
+    data.add((award, A.edition, ID["prize-edition/1"]))
+    data.add((award, A.laureate, ID["authority/volos"]))
+    data.add((award, A.rank, Literal(rank)))
+    data.add((award, DCTERMS.source, URIRef("https://example.org/dosta")))
+    return data
+
+
+def test_pyshacl_agrees_with_the_browsers_verdict_on_the_forms_shapes(client: TestClient) -> None:
+    # a second SHACL engine reads the very document the browser's engine gets
+    shapes = turtle(client.get("/forms/award/shapes.ttl?lang=fr").text)
+    conforms, report, _ = pyshacl.validate(_award(7), shacl_graph=shapes)
+    assert not conforms
+    results = list(report.subjects(RDF.type, SH.ValidationResult))
+    assert [report.value(r, SH.resultPath) for r in results] == [A.rank]
+    message = str(report.value(results[0], SH.resultMessage))
+    assert message.startswith("Le rang (alliance:rank)")
+    conforms, _, _ = pyshacl.validate(_award(3), shacl_graph=shapes)
+    assert conforms
+
+
+# -- the pages --------------------------------------------------------------------------------
+
+
+def test_the_forms_are_for_curators_only(client: TestClient) -> None:
+    response = client.get("/new/award")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fnew%2Faward"
+    edit = client.get("/id/award/5-ghent/edit?lang=fr")
+    assert edit.headers["location"] == "/login?next=%2Fid%2Faward%2F5-ghent%2Fedit%3Flang%3Dfr"
+
+
+def test_a_new_record_form_is_drawn_from_its_shapes(client: TestClient) -> None:
+    log_in(client)
+    page = client.get("/new/award?lang=fr")
+    assert page.status_code == 200
+    html = page.text
+    assert '<shacl-form id="record-form"' in html
+    assert 'data-shapes-url="/forms/award/shapes.ttl?lang=fr"' in html
+    assert 'data-shape-subject="https://w3id.org/roma-alliance/forms/award"' in html
+    assert 'for="slug"' in html and "Identifiant (slug)" in html
+    assert '<script type="module" src="/static/record-form.js">' in html
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert len(page.content) < 100_000
+    index = client.get("/new?lang=en")
+    assert 'href="/new/authority"' in index.text and "city or region" in index.text
+    assert client.get("/new/theme").status_code == 404  # vocabularies are not edited here
+
+
+def test_an_edit_form_holds_the_record_and_keeps_what_no_shape_describes(
+    client: TestClient,
+) -> None:
+    log_in(client)
+    page = client.get("/id/award/2-mostar/edit")
+    assert page.status_code == 200
+    html = page.text
+    values = re.search(r'data-values="([^"]*)"', html)
+    assert values
+    assert "ontology#rank&gt; &#34;1&#34;^^" in values.group(1)
+    # skos:note has no shape: not a field, sent back as it is, and listed on the page
+    assert "core#note" not in values.group(1)
+    assert "Rank stated as" in html and 'class="kept"' in html
+    config = re.search(r'id="record-form-config">(.*?)</script>', html, re.S)
+    assert config and "core#note" in config.group(1)
+    assert client.get("/id/award/no-such-award/edit").status_code == 404
+
+
+def test_the_form_component_is_served_from_this_app(client: TestClient) -> None:
+    response = client.get("/static/vendor/shacl-form/form-default.js")
+    assert response.status_code == 200
+    assert 'customElements.define("shacl-form"' in response.text

@@ -1,0 +1,177 @@
+"""The editing forms in a real headless browser (Debian's Chromium driven by Playwright).
+
+The app runs under uvicorn on a free loopback port, on a copy of `data/` and a state
+directory of its own with one curator; the browser logs in through `/login` like a person.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, shot
+
+from kb.config import Settings
+from kb.curation.accounts import AccountStore
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+RANK_MESSAGE_FR = "Le rang (alliance:rank) est un seul xsd:integer 1, 2 ou 3"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app on a copy of data/, with the curator `maria`: (base URL, data directory)."""
+    import socket
+
+    import uvicorn
+
+    import server
+
+    tmp = tmp_path_factory.mktemp("forms-site")
+    data = tmp / "data"
+    shutil.copytree(ROOT / "data", data)
+    AccountStore(tmp / "state").add("maria", "curator", PASSWORD)
+    settings = Settings(data_dir=data, state_dir=tmp / "state", validate_on_start=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        server.create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app did not start under uvicorn")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", data
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def curator(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
+    """A page of a browser logged in as the curator; no console error, no other host."""
+    base = site[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    pg = context.new_page()
+    errors: list[str] = []
+    requested: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("request", lambda req: requested.append(req.url))
+    pg.set_default_timeout(15_000)
+    pg.goto(base + "/new/award")
+    assert "/login" in pg.url  # sent to log in first, and back afterwards
+    pg.locator("#name").fill("maria")
+    pg.locator("#password").fill(PASSWORD)
+    pg.locator("form.login button[type=submit]").click()
+    pg.wait_for_url("**/new/award")
+    yield pg
+    context.close()
+    assert not errors, f"errors in the browser console: {errors}"
+    app = urlsplit(base).netloc
+    assert not [u for u in requested if urlsplit(u).netloc != app]
+
+
+def messages(pg: Any, path: str) -> list[str]:
+    """The messages shown next to the field of `path` (inside the form's shadow root)."""
+    loc = pg.locator(f'#record-form .property-instance[data-path="{path}"] .validation-error')
+    return [t.strip() for t in loc.all_inner_texts()]
+
+
+A = "https://w3id.org/roma-alliance/ontology#"
+
+
+def test_a_rank_of_7_is_refused_in_french_next_to_the_rank_field_before_saving(
+    curator: Any, site: tuple[str, Path]
+) -> None:
+    pg = curator
+    pg.goto(site[0] + "/new/award?lang=fr")
+    form = pg.locator("#record-form")
+    form.get_by_label("lauréat", exact=True).select_option(label="Volos")
+    form.get_by_label("édition", exact=True).select_option(label="Prix Dosta! du Congrès, 1re édition (2007)")
+    assert pg.locator("#slug").input_value() == "1-volos"  # {edition}-{laureate}
+    rank = form.get_by_label("rang", exact=True)
+    rank.fill("7")
+    rank.press("Tab")
+    pg.wait_for_function(
+        "() => document.querySelector('#record-form').shadowRoot"
+        ".querySelector('.validation-error')"
+    )
+    shown = messages(pg, A + "rank")
+    assert len(shown) == 1 and shown[0].startswith(RANK_MESSAGE_FR)
+    assert rank.get_attribute("aria-invalid") == "true"
+    described = rank.get_attribute("aria-describedby")
+    assert described and form.locator(f"#{described}").inner_text().startswith(RANK_MESSAGE_FR)
+    shot(pg, "form-award-rank-7")
+    # saving is refused in the browser: the missing source is marked too, nothing is sent
+    puts: list[str] = []
+    pg.on("request", lambda req: puts.append(req.url) if req.method == "PUT" else None)
+    pg.locator("#save").click()
+    pg.wait_for_selector("#form-summary:not([hidden])")
+    assert "Corrigez les champs signalés" in pg.locator("#form-summary").inner_text()
+    assert messages(pg, "http://purl.org/dc/terms/source")
+    assert not puts
+    rank.fill("3")
+    rank.press("Tab")
+    pg.wait_for_function(
+        "() => !document.querySelector('#record-form').shadowRoot"
+        ".querySelector('.property-instance[data-path$=\"#rank\"] .validation-error')"
+    )
+
+
+def test_the_slug_is_proposed_from_the_english_name_and_stays_editable(
+    curator: Any, site: tuple[str, Path]
+) -> None:
+    pg = curator
+    pg.goto(site[0] + "/new/authority?lang=en")
+    form = pg.locator("#record-form")
+    name = form.get_by_label("name", exact=True)
+    name.fill("Şişli Reggio nell'Emilia")
+    assert pg.locator("#slug").input_value() == "sisli-reggio-nell-emilia"
+    pg.locator("#slug").fill("Bad Slug")
+    assert "does not fit" in pg.locator("#slug-message").inner_text()
+    name.fill("Another name")  # the curator's own slug is kept
+    assert pg.locator("#slug").input_value() == "Bad Slug"
+    shot(pg, "form-authority-new")
+
+
+def test_the_form_is_usable_with_the_keyboard(curator: Any, site: tuple[str, Path]) -> None:
+    pg = curator
+    pg.goto(site[0] + "/id/authority/volos/edit?lang=en")
+    form = pg.locator("#record-form")
+    add = form.locator('shacl-property .add-button[aria-label="Add name"]')
+    assert add.get_attribute("tabindex") == "0" and add.get_attribute("role") == "button"
+    before = form.locator('.property-instance[data-path$="core#prefLabel"]').count()
+    add.focus()
+    pg.keyboard.press("Enter")
+    names = form.locator('.property-instance[data-path$="core#prefLabel"]')
+    assert names.count() == before + 1
+    # the new name starts in the language the record has no name in yet
+    assert names.last.locator(".lang-chooser").input_value() == "fr"
+    # the type of the record is its current class, chosen among city and region
+    kind = form.get_by_label("type", exact=True)
+    assert kind.input_value() == A + "Municipality"
+    assert sorted(kind.locator("option").all_inner_texts()) == ["", "municipality", "region"]
+    shot(pg, "form-authority-edit")
