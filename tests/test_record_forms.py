@@ -84,7 +84,10 @@ def test_the_award_form_has_a_field_per_path_of_the_award_shapes(client: TestCli
     }
     rank = field(g, A.rank)
     assert g.value(rank, SH.datatype) == URIRef("http://www.w3.org/2001/XMLSchema#integer")
-    assert (g.value(rank, SH.minInclusive), g.value(rank, SH.maxInclusive)) == (Literal(1), Literal(3))
+    assert (g.value(rank, SH.minInclusive), g.value(rank, SH.maxInclusive)) == (
+        Literal(1),
+        Literal(3),
+    )
     assert g.value(rank, SH.maxCount) == Literal(1) and g.value(rank, SH.minCount) is None
     assert g.value(field(g, DCTERMS.source), SH.minCount) == Literal(1)
     assert g.value(field(g, A.edition), SH.minCount) == Literal(1)

@@ -110,14 +110,15 @@ def test_a_rank_of_7_is_refused_in_french_next_to_the_rank_field_before_saving(
     pg.goto(site[0] + "/new/award?lang=fr")
     form = pg.locator("#record-form")
     form.get_by_label("lauréat", exact=True).select_option(label="Volos")
-    form.get_by_label("édition", exact=True).select_option(label="Prix Dosta! du Congrès, 1re édition (2007)")
+    form.get_by_label("édition", exact=True).select_option(
+        label="Prix Dosta! du Congrès, 1re édition (2007)"
+    )
     assert pg.locator("#slug").input_value() == "1-volos"  # {edition}-{laureate}
     rank = form.get_by_label("rang", exact=True)
     rank.fill("7")
     rank.press("Tab")
     pg.wait_for_function(
-        "() => document.querySelector('#record-form').shadowRoot"
-        ".querySelector('.validation-error')"
+        "() => document.querySelector('#record-form').shadowRoot.querySelector('.validation-error')"
     )
     shown = messages(pg, A + "rank")
     assert len(shown) == 1 and shown[0].startswith(RANK_MESSAGE_FR)
