@@ -373,6 +373,78 @@ def test_membership_before_launch_compares_date_month_and_year(
     assert found == expected, describe(found)
 
 
+def integer(value: int | str) -> Literal:
+    return Literal(str(value), datatype=URIRef(XSD_NS + "integer"))
+
+
+ALLIANCE_NS = Namespace("https://w3id.org/roma-alliance/ontology#")
+
+#: (fixture, focus relative to id/, property, value, the result expected on the focus or None)
+BOUNDARIES = [
+    # rank: 1 to 3 (award:4-volos is alone in its edition, so no cross-record rule applies)
+    ("award-ok.ttl", "award/4-volos", ALLIANCE_NS.rank, integer(0), "AwardRankShape"),
+    ("award-ok.ttl", "award/4-volos", ALLIANCE_NS.rank, integer(1), None),
+    ("award-ok.ttl", "award/4-volos", ALLIANCE_NS.rank, integer(3), None),
+    ("award-ok.ttl", "award/4-volos", ALLIANCE_NS.rank, integer(4), "AwardRankShape"),
+    ("award-ok.ttl", "award/4-volos", ALLIANCE_NS.rank, Literal("1"), "AwardRankShape"),
+    ("award-ok.ttl", "award/2-lom", ALLIANCE_NS.rank, integer(3), None),
+    ("award-ok.ttl", "award/2-lom", ALLIANCE_NS.rank, integer(4), "AwardRankShape"),
+    # participant number: from 1
+    (
+        "membership-ok.ttl",
+        "membership/tivat",
+        ALLIANCE_NS.participantNumber,
+        integer(0),
+        "MembershipParticipantNumberShape",
+    ),
+    ("membership-ok.ttl", "membership/tivat", ALLIANCE_NS.participantNumber, integer(1), None),
+    # edition number: from 1
+    (
+        "award-ok.ttl",
+        "prize-edition/2",
+        ALLIANCE_NS.editionNumber,
+        integer(0),
+        "PrizeEditionNumberShape",
+    ),
+    ("award-ok.ttl", "prize-edition/2", ALLIANCE_NS.editionNumber, integer(1), None),
+    # session number: from 1
+    (
+        "event-ok.ttl",
+        "event/congress-session-24",
+        ALLIANCE_NS.sessionNumber,
+        integer(0),
+        "EventSessionNumberShape",
+    ),
+    ("event-ok.ttl", "event/congress-session-24", ALLIANCE_NS.sessionNumber, integer(1), None),
+    # a stated figure: from 0
+    (
+        "figure-ok.ttl",
+        "figure/alliance-130-participants",
+        RDF.value,
+        integer(-1),
+        "FigureValueShape",
+    ),
+    ("figure-ok.ttl", "figure/alliance-130-participants", RDF.value, integer(0), None),
+]
+
+
+@pytest.mark.parametrize(
+    "fixture, focus, prop, value, shape",
+    BOUNDARIES,
+    ids=[f"{f}-{p.split('#')[-1].split('/')[-1]}-{v}" for _, f, p, v, _ in BOUNDARIES],
+)
+def test_boundary_values(
+    fixture: str, focus: str, prop: URIRef, value: Literal, shape: str | None
+) -> None:
+    records = load_fixture(fixture)
+    node = URIRef(ID + focus)
+    assert (node, prop, None) in records or prop == ALLIANCE_NS.rank, "the fixture changed"
+    records.set((node, prop, value))
+    found = rows(validate(records), set(records.subjects()))
+    expected = {(focus, short(prop), V, shape)} if shape else set()
+    assert found == expected, describe(found)
+
+
 # -----------------------------------------------------------------------------
 # Messages and the shapes themselves
 # -----------------------------------------------------------------------------
