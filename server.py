@@ -26,6 +26,7 @@ from kb.web import (
     account_pages,
     dumps,
     errors,
+    guide_page,
     landing,
     ontology_page,
     record_forms,
@@ -160,6 +161,7 @@ def create_app(
     app.include_router(sparql_routes.router)
     app.include_router(search_page.router)
     app.include_router(record_forms.router)  # /id/{kind}/{slug}/edit before /id/{kind}/{name}
+    app.include_router(guide_page.router)
     # in this order: a path two routes match goes to the first (`/ontology` before
     # `/ontology{suffix}`, `/static/vendor/...` before `/static/...`)
     app.include_router(record_lists.router)

@@ -192,6 +192,135 @@ def test_keyboard_reaches_a_skip_link_and_text_has_aa_contrast(page: Any, base_u
         assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f}"
 
 
+# -- the researchers' front: search box, facets, guide, query editor, open-data pages ----------
+
+
+def test_search_box_in_the_header_finds_a_city_without_its_accents(
+    page: Any, base_url: str
+) -> None:
+    page.goto(base_url + "/id/authority/volos")
+    box = page.locator("header.site input[name=q]")
+    box.fill("sisli")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=sisli*")
+    first = page.locator("ol.hits li.hit").first
+    assert first.locator("a").first.inner_text() == "Şişli"
+    assert first.get_attribute("data-exact") == "true"
+    shot(page, "search")
+    first.locator("a").first.click()
+    page.wait_for_url("**/id/authority/sisli")
+    assert page.locator("main h1").inner_text() == "Şişli"
+
+
+def test_search_page_in_french_filters_by_kind(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/search?q=roma&lang=fr")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    before = page.locator("ol.hits li.hit").count()
+    page.locator('nav.facets a[data-kind="theme"]').click()
+    page.wait_for_url("**kind=theme*")
+    kinds = page.locator("ol.hits li.hit").evaluate_all("els => els.map(e => e.dataset.kind)")
+    assert kinds and set(kinds) == {"theme"} and len(kinds) <= before
+    shot(page, "search-fr")
+
+
+def test_a_facet_filters_the_list_and_counts_agree(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/id/authority/")
+    greece = page.locator('ul[data-facet="country"] a[data-value="GRC"]')
+    count = int(greece.locator("xpath=following-sibling::span[@class='count']").inner_text())
+    greece.click()
+    page.wait_for_url("**country=GRC*")
+    rows = page.locator("table.records tbody tr")
+    assert rows.count() == count > 0
+    assert set(rows.locator("td:nth-child(2)").all_inner_texts()) == {"Greece"}
+    assert page.locator('ul[data-facet="country"] li.selected').count() == 1
+    shot(page, "authorities-greece")
+    # the table stays within the page
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280
+
+
+def test_practice_database_by_theme_in_french(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/id/practice/?lang=fr")
+    assert page.locator("h1").inner_text() == "Bonnes pratiques"
+    page.locator('ul[data-facet="theme"] a[data-value="housing"]').click()
+    page.wait_for_url("**theme=housing*")
+    assert page.locator("table.records tbody tr").count() >= 1
+    assert "Logement" in page.locator("table.records tbody").inner_text()
+    shot(page, "practices-fr")
+
+
+def test_guide_draws_the_model_and_opens_a_question_in_the_editor(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/guide")
+    diagram = page.locator("#model svg g.class")
+    assert diagram.count() >= 10
+    box = page.locator('#model svg g.class[data-iri$="#Award"] rect').bounding_box()
+    assert box and box["width"] > 50
+    shot(page, "guide")
+    page.locator("#questions a.run").nth(2).click()  # the laureates, edition by edition
+    page.wait_for_url("**/sparql#query=*")
+    results = page.locator("#yasgui .yasr")
+    results.locator("table tbody tr").first.wait_for()
+    assert "Ghent" in results.inner_text()
+
+
+def test_guide_in_french(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/guide?lang=fr")
+    assert page.locator("h1").inner_text() == "Comment interroger la base"
+    assert "Dix questions" in page.locator("#questions h2").inner_text()
+    shot(page, "guide-fr")
+
+
+def test_query_editor_shows_simple_values_within_the_page(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/sparql")
+    page.wait_for_selector("#yasgui .yasqe")
+    page.locator('button[data-example="coverage"]').click()
+    results = page.locator("#yasgui .yasr")
+    results.locator("table tbody tr").first.wait_for()
+    text = results.inner_text()
+    assert "^^" not in text and "XMLSchema#integer" not in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_query_editor_adds_a_known_prefix_as_it_is_typed(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/sparql")
+    page.wait_for_selector("#yasgui .yasqe")
+    page.evaluate("window.allianceYasgui.getTab().getYasqe().setValue('')")
+    page.locator("#yasgui .CodeMirror").click()
+    page.keyboard.type("SELECT * WHERE { ?a a alliance:")
+    page.wait_for_function(
+        "window.allianceYasgui.getTab().getYasqe().getValue().includes("
+        "'PREFIX alliance: <https://w3id.org/roma-alliance/ontology#>')"
+    )
+
+
+def test_query_editor_speaks_french_and_explains_an_undeclared_prefix(
+    page: Any, base_url: str
+) -> None:
+    page.goto(base_url + "/sparql?lang=fr")
+    page.wait_for_selector("#yasgui .yasqe")
+    page.locator('button[data-example="signed-and-won"]').click()
+    results = page.locator("#yasgui .yasr")
+    results.locator("table tbody tr").first.wait_for()
+    controls = page.locator("#yasgui").inner_text()
+    assert "Valeurs simples" in controls and "Simple view" not in controls
+    assert "Tableau" in controls
+    shot(page, "query-editor-fr")
+
+
+def test_catalog_and_dumps_pages_in_the_site_frame(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/catalog?lang=fr")
+    assert page.locator("header.site form[role=search]").count() == 1
+    assert page.locator("#distributions table.files tbody tr").count() > 10
+    shot(page, "catalog-fr")
+    page.goto(base_url + "/dumps/")
+    assert page.locator("html").get_attribute("lang") == "fr"  # the choice is remembered
+    assert page.locator("table.files tbody tr").count() > 10
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shot(page, "dumps-fr")
+    page.goto(base_url + "/catalog?lang=en")
+    shot(page, "catalog")
+
+
 def test_the_browser_requested_nothing_from_any_other_host(
     page: Any, base_url: str, requested: list[str]
 ) -> None:

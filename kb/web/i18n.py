@@ -190,6 +190,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "examples": ("Example queries", "Exemples de requêtes"),
     "load_example": ("Load", "Charger"),
+    "query_help": (
+        "New to SPARQL? The guide shows the model, the prefixes and ten questions to start from:",
+        "Vous découvrez SPARQL ? Le guide présente le modèle, les préfixes et dix questions pour "
+        "commencer :",
+    ),
     "editor_missing": (
         "The query editor is not installed (run make web-assets). You can still send queries "
         "to /sparql.",
@@ -391,7 +396,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # search (kb/web/search_page.py) and lists of records (kb/web/record_lists.py)
     "search_title": ("Search", "Recherche"),
     "search_label": ("Search the knowledge base", "Chercher dans la base"),
-    "search_placeholder": ("City, region, practice, theme…", "Ville, région, pratique, thème…"),
+    "search_placeholder": ("City, practice, theme…", "Ville, pratique, thème…"),
     "search_submit": ("Search", "Chercher"),
     "search_hint": (
         "Names, other names, titles and descriptions of every record and concept, in English "
@@ -409,6 +414,69 @@ STRINGS: dict[str, tuple[str, str]] = {
     "next": ("Next", "Suivante"),
     "as_data": ("As data", "En données"),
     "cite_this": ("Cite this", "Citer"),
+    "nav_guide": ("Guide", "Guide"),
+    "nav_search": ("Search", "Recherche"),
+    "guide_title": ("How to query the knowledge base", "Comment interroger la base"),
+    "guide_intro": (
+        "The knowledge base is linked data: every record has an address (IRI), every fact is "
+        "a triple, and SPARQL asks questions of them all. This page shows what is there, how "
+        "it is modelled, and ten questions to start from.",
+        "La base est faite de données liées : chaque fiche a une adresse (IRI), chaque fait "
+        "est un triplet, et SPARQL permet de les interroger tous. Cette page montre ce qu’elle "
+        "contient, comment elle est modélisée, et dix questions pour commencer.",
+    ),
+    "guide_contents": ("Contents", "Sommaire"),
+    "guide_what": ("What is in the knowledge base", "Ce que contient la base"),
+    "guide_what_text": (
+        "Records by kind (each list can be filtered and downloaded as CSV); in all,",
+        "Les fiches par type (chaque liste se filtre et se télécharge en CSV) ; en tout,",
+    ),
+    "triples": ("triples", "triplets"),
+    "guide_graphs": (
+        "Each data file is a named graph (graph/authorities, graph/awards…), with "
+        "graph/ontology and graph/vocabularies; a query without FROM sees them all.",
+        "Chaque fichier de données est un graphe nommé (graph/authorities, graph/awards…), "
+        "avec graph/ontology et graph/vocabularies ; une requête sans FROM les voit tous.",
+    ),
+    "guide_model": ("The model", "Le modèle"),
+    "guide_model_text": (
+        "Drawn from the ontology (ontology/alliance.ttl) when the page is asked for, so it "
+        "always matches the data.",
+        "Dessiné à partir de l’ontologie (ontology/alliance.ttl) à chaque demande : il "
+        "correspond toujours aux données.",
+    ),
+    "guide_model_caption": (
+        "Boxes: classes, with their data properties. Solid arrows: links between records "
+        "(from the property's domain to its range). Dashed arrows: subclass of.",
+        "Boîtes : classes, avec leurs propriétés de données. Flèches pleines : liens entre "
+        "fiches (du domaine de la propriété vers sa portée). Flèches pointillées : "
+        "sous-classe de.",
+    ),
+    "guide_prefixes": ("Prefixes", "Préfixes"),
+    "guide_prefixes_text": (
+        "Declare the prefixes a query uses with PREFIX lines. In the query editor, typing a "
+        "prefix of this list (alliance:, org:…) adds its PREFIX line for you.",
+        "Déclarez les préfixes d’une requête avec des lignes PREFIX. Dans l’éditeur de "
+        "requêtes, taper un préfixe de cette liste (alliance:, org:…) ajoute sa ligne PREFIX.",
+    ),
+    "prefix": ("Prefix", "Préfixe"),
+    "namespace": ("Namespace", "Espace de noms"),
+    "guide_questions": ("Ten questions", "Dix questions"),
+    "guide_questions_text": (
+        "Each one runs on the knowledge base as it is; open it in the editor to change it.",
+        "Chacune s’exécute sur la base telle qu’elle est ; ouvrez-la dans l’éditeur pour la "
+        "modifier.",
+    ),
+    "guide_run": ("Open in the query editor", "Ouvrir dans l’éditeur de requêtes"),
+    "guide_sources": ("Tracing a fact to its source", "Remonter d’un fait à sa source"),
+    "guide_sources_text": (
+        "Every record names its sources (dcterms:source): web pages, or source records with "
+        "a title where a page has no usable address. Record pages list them; in SPARQL:",
+        "Chaque fiche nomme ses sources (dcterms:source) : des pages web, ou des fiches de "
+        "source avec un titre quand une page n’a pas d’adresse utilisable. Les pages des "
+        "fiches les affichent ; en SPARQL :",
+    ),
+    "guide_sources_record": ("the sources of a record:", "les sources d’une fiche :"),
     "cite_release": ("Release", "Version"),
     "dumps_title": ("Open data downloads", "Téléchargement des données ouvertes"),
     "dumps_intro": (
