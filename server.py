@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
+from kb.curation.record_changes import writer_for
 from kb.sources.rdf_files import load_dataset
 from kb.store.changes import ChangeSet
 from kb.store.embedded import EmbeddedStore
@@ -27,10 +28,12 @@ from kb.web import (
     dumps,
     errors,
     guide_page,
+    history_pages,
     landing,
     ontology_page,
     record_forms,
     record_lists,
+    record_writes,
     records,
     search_page,
     static_files,
@@ -96,6 +99,8 @@ def create_app(
             logging.basicConfig(
                 level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
             )
+        if knowledge_base is None:  # changes a crash interrupted: finished or aborted first
+            writer_for(settings).recover_files(data_dir or settings.data_dir)
         kb = knowledge_base or open_knowledge_base(settings, data_dir)
         if knowledge_base is None:
             validate_at_startup(kb)
@@ -172,6 +177,8 @@ def create_app(
     app.include_router(static_files.router)
     app.include_router(dumps.router)
     app.include_router(account_pages.router)
+    app.include_router(record_writes.router)
+    app.include_router(history_pages.router)
     return app
 
 

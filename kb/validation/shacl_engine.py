@@ -205,6 +205,8 @@ class FastEngine:
             if isinstance(shapes.value(s, SH.path), URIRef)
             and any(str(d) in LOSSY_DATATYPES for d in shapes.objects(s, SH.datatype))
         }
+        #: The query dataset (`validate_graphs`: the data graphs and the focus graph).
+        self._dataset: dict[str, Any] = {}
         self._sparql_cache: dict[Node, tuple[str, bool]] = {}
         for shape in self.shapes:
             for c in shapes.objects(shape, SH.sparql):
@@ -344,6 +346,61 @@ class FastEngine:
             store.remove_graph(graph)
         return results
 
+    def validate_graphs(
+        self,
+        store: ox.Store,
+        graphs: list[ox.NamedNode],
+        candidates: dict[Node, set[Any]] | None = None,
+    ) -> list[ValidationResult]:
+        """Like `validate`, with the data graph the union of `graphs` (named graphs of `store`).
+
+        With `candidates`, a targeted shape is checked only on its focus nodes among
+        `candidates[shape]` (Oxigraph terms), and a shape absent from it not at all: the
+        incremental validation (`kb.validation.change_validation`) passes the nodes a change
+        can affect. The store's literals are taken as they are (no `quads` to restore
+        them from): files written by the write path hold the same literals as the store.
+        """
+        self.store = store
+        self._conv = {}
+        self._restore_ctx = {}
+        self._restore_any = {}
+        self._originals = None
+        focus_graph = ox.NamedNode(FOCUS_GRAPH)
+        self._dataset = {"default_graph": list(graphs), "named_graphs": [focus_graph]}
+        using = " ".join(f"USING {g}" for g in graphs)
+        results: list[ValidationResult] = []
+        try:
+            for n, shape in enumerate(self.targeted):
+                if self._deactivated(shape):
+                    continue
+                values = ""
+                wanted: set[Node] | None = None
+                if candidates is not None:
+                    nodes = candidates.get(shape)
+                    if not nodes:
+                        continue
+                    if any(isinstance(t, ox.BlankNode) for t in nodes):
+                        wanted = {self._rdf(t) for t in nodes}  # no blank node in VALUES
+                    else:
+                        values = f"VALUES {PH} {{ {' '.join(str(t) for t in nodes)} }} "
+                union = values + " UNION ".join(f"{{ {p} }}" for p in self._targets(shape))
+                key = f"<{FOCUS_GRAPH}/{n}>"
+                store.update(
+                    f"INSERT {{ GRAPH <{FOCUS_GRAPH}> {{ ?this {key} {key} }} }} {using} "
+                    f"WHERE {{ {union.replace(PH, '?this')} FILTER(!isLiteral(?this)) }}"
+                )
+                focus = f"GRAPH <{FOCUS_GRAPH}> {{ {PH} {key} {key} }}"
+                if bool(self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")):
+                    focus = f"{{ SELECT DISTINCT {PH} WHERE {{ {union} }} }}"  # literal targets
+                for raw in self._evaluate(shape, focus):
+                    result = self._result(raw)
+                    if wanted is None or result.focus_node in wanted:
+                        results.append(result)
+        finally:
+            store.remove_graph(focus_graph)
+            self._dataset = {}
+        return results
+
     def _index_lossy(self, quads: Iterable[Any]) -> None:
         """Remember the literals the store does not keep verbatim, to restore them."""
         typed: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
@@ -395,7 +452,7 @@ class FastEngine:
         return node
 
     def _query(self, query: str) -> Any:
-        return self.store.query(query)
+        return self.store.query(query, **self._dataset)
 
     def _list(self, node: Node | None) -> list[Node]:
         return [] if node is None else list(self.sg.items(node))

@@ -382,6 +382,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Non enregistré : le serveur n’a pas répondu comme prévu.",
     ),
     "form_view_record": ("View the record", "Voir la fiche"),
+    "history_of": ("History of", "Historique de"),
+    "changes_title": ("Recent changes", "Modifications récentes"),
+    "changes_feed": ("Atom feed of the changes", "Flux Atom des modifications"),
+    "change": ("Change", "Modification"),
+    "no_changes": ("No change recorded yet.", "Aucune modification enregistrée."),
+    "action_create": ("created", "création de"),
+    "action_update": ("updated", "modification de"),
+    "action_delete": ("deleted", "suppression de"),
+    "reverts": ("reverts", "annule"),
+    "triples_changed": ("Triples removed / added", "Triplets retirés / ajoutés"),
+    "reason": ("Reason", "Motif"),
+    "revert": ("Revert this change", "Annuler cette modification"),
     # errors
     "not_found": ("Not found", "Introuvable"),
     "not_found_text": (

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kb.curation.record_changes import record_etag
 from kb.publish.citation import record_citation
 from kb.web.context import KnowledgeBase
 from kb.web.pages import (
@@ -200,6 +201,9 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         "Content-Location": f"{path}{fmt.suffix}",
         "Link": link_header(path),
     }
+    etag = record_etag(kb.store, iri)  # the record's state, for If-Match on PUT / DELETE
+    if etag:
+        headers["ETag"] = etag
     if fmt.rdf_format is not None:
         body = serialize(view.triples, fmt, kb.settings.base_iri)
         return Response(body, media_type=fmt.media_type, headers=headers)
