@@ -347,25 +347,19 @@ class RecordWriter:
         return graph
 
     def redo(self, path: Path, change: Change, name: str) -> bytes:
-        """The file as `change` leaves it, from the file before it (journal recovery)."""
+        """The file as `change` leaves it, from the file before it (journal recovery): its
+        triples, less the change's removed ones, plus its added ones."""
         graph = self.settings.graph_iri(path.stem)
         quads = parse_file(path, graph, CANONICAL_BASE_IRI) if path.exists() else []
-        prefix = change.record + "#"
-        kept = [
-            q
-            for q in quads
-            if not (
-                isinstance(q.subject, ox.NamedNode)
-                and (q.subject.value == change.record or q.subject.value.startswith(prefix))
-            )
-        ]
-        added = [
-            t
-            for line in change.added.get(name, [])
-            for t in ox.parse(line, format=ox.RdfFormat.N_TRIPLES)
-        ]
+
+        def triples(lines: list[str]) -> set[ox.Triple]:
+            parsed = ox.parse("\n".join(lines), format=ox.RdfFormat.N_TRIPLES)
+            return {ox.Triple(q.subject, q.predicate, q.object) for q in parsed}
+
+        now = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+        after = (now - triples(change.removed.get(name, []))) | triples(change.added.get(name, []))
         header = leading_comment(path.read_bytes()) if path.exists() else ""
-        return canonical_turtle([*kept, *added], CANONICAL_BASE_IRI, header)
+        return canonical_turtle(after, CANONICAL_BASE_IRI, header)
 
     def recover_files(self, data_dir: Path) -> list[str]:
         """Finish or abort the changes a crash interrupted (at start-up, before loading)."""
