@@ -449,7 +449,11 @@ class WorkerPool:
         zygote, self._zygote = self._zygote, None
         if zygote is not None:
             await asyncio.to_thread(zygote.close)
-        for pid in list(self._zygote_pids):  # each exits once its workers are gone
+        for pid in list(self._zygote_pids):
+            # a retired zygote whose control socket was never closed (its retiring task was
+            # cancelled above) would wait for requests forever: stop it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError, OSError):
                 await asyncio.to_thread(os.waitpid, pid, 0)
         self._zygote_pids.clear()

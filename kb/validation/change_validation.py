@@ -66,7 +66,7 @@ class ChangeValidator:
 
     def incremental(
         self, store: ox.Store, change: ChangeSet
-    ) -> tuple[dict[Node, set[Any]] | None, list[ValidationResult]]:
+    ) -> tuple[dict[Node, set[Any] | None] | None, list[ValidationResult]]:
         """(the focus nodes per shape the change can affect, their results now)."""
         candidates = affected_focus_nodes(self.engine, store, change)
         return candidates, self.engine.validate_graphs(store, data_graphs(store), candidates)
@@ -91,9 +91,9 @@ class ChangeValidator:
             new_elsewhere = [r for r in elsewhere if r not in before]
         reported = [r for r in after if r.focus_node in own] + new_elsewhere
         refused = any(r.severity == "Violation" for r in reported)
-        checked = (
-            -1 if candidates is None else len({n for nodes in candidates.values() for n in nodes})
-        )
+        checked = -1
+        if candidates is not None and all(nodes is not None for nodes in candidates.values()):
+            checked = len({n for nodes in candidates.values() if nodes for n in nodes})
         return ChangeVerdict(reported, refused, checked)
 
     def report(self, results: list[ValidationResult]) -> ValidationReport:

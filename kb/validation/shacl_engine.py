@@ -350,16 +350,26 @@ class FastEngine:
         self,
         store: ox.Store,
         graphs: list[ox.NamedNode],
-        candidates: dict[Node, set[Any]] | None = None,
+        candidates: dict[Node, set[Any] | None] | None = None,
     ) -> list[ValidationResult]:
         """Like `validate`, with the data graph the union of `graphs` (named graphs of `store`).
 
         With `candidates`, a targeted shape is checked only on its focus nodes among
-        `candidates[shape]` (Oxigraph terms), and a shape absent from it not at all: the
-        incremental validation (`kb.validation.change_validation`) passes the nodes a change
-        can affect. The store's literals are taken as they are (no `quads` to restore
-        them from): files written by the write path hold the same literals as the store.
+        `candidates[shape]` (Oxigraph terms; None: all of them), and a shape absent from it
+        not at all: the incremental validation (`kb.validation.change_validation`) passes the
+        nodes a change can affect. The store's literals are taken as they are (no `quads` to
+        restore them from): the write path writes files with the store's literals.
         """
+        by_shape = self.validate_graphs_by_shape(store, graphs, candidates)
+        return [r for results in by_shape.values() for r in results]
+
+    def validate_graphs_by_shape(
+        self,
+        store: ox.Store,
+        graphs: list[ox.NamedNode],
+        candidates: dict[Node, set[Any] | None] | None = None,
+    ) -> dict[Node, list[ValidationResult]]:
+        """`validate_graphs`, the results grouped by the targeted shape that found them."""
         self.store = store
         self._conv = {}
         self._restore_ctx = {}
@@ -368,7 +378,7 @@ class FastEngine:
         focus_graph = ox.NamedNode(FOCUS_GRAPH)
         self._dataset = {"default_graph": list(graphs), "named_graphs": [focus_graph]}
         using = " ".join(f"USING {g}" for g in graphs)
-        results: list[ValidationResult] = []
+        results: dict[Node, list[ValidationResult]] = {}
         try:
             for n, shape in enumerate(self.targeted):
                 if self._deactivated(shape):
@@ -376,10 +386,14 @@ class FastEngine:
                 values = ""
                 wanted: set[Node] | None = None
                 if candidates is not None:
-                    nodes = candidates.get(shape)
-                    if not nodes:
+                    if shape not in candidates:
                         continue
-                    if any(isinstance(t, ox.BlankNode) for t in nodes):
+                    nodes = candidates[shape]
+                    if nodes is not None and not nodes:
+                        continue
+                    if nodes is None:
+                        pass  # every focus node of the shape
+                    elif any(isinstance(t, ox.BlankNode) for t in nodes):
                         wanted = {self._rdf(t) for t in nodes}  # no blank node in VALUES
                     else:
                         values = f"VALUES {PH} {{ {' '.join(str(t) for t in nodes)} }} "
@@ -392,14 +406,19 @@ class FastEngine:
                 focus = f"GRAPH <{FOCUS_GRAPH}> {{ {PH} {key} {key} }}"
                 if bool(self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")):
                     focus = f"{{ SELECT DISTINCT {PH} WHERE {{ {union} }} }}"  # literal targets
+                found = results.setdefault(shape, [])
                 for raw in self._evaluate(shape, focus):
                     result = self._result(raw)
                     if wanted is None or result.focus_node in wanted:
-                        results.append(result)
+                        found.append(result)
         finally:
             store.remove_graph(focus_graph)
             self._dataset = {}
         return results
+
+    def sparql_text(self, constraint: Node) -> str:
+        """A SPARQL constraint's query as the engine runs it (prefixes, `$PATH` replaced)."""
+        return self._sparql_cache[constraint][0]
 
     def _index_lossy(self, quads: Iterable[Any]) -> None:
         """Remember the literals the store does not keep verbatim, to restore them."""
