@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pyoxigraph as ox
@@ -323,3 +324,25 @@ def test_a_browser_writes_with_its_session_and_the_csrf_header(site: tuple) -> N
         "/id/award/5-ghent", content=EDIT, headers={**headers, "X-CSRF-Token": session_token}
     )
     assert ok.status_code == 200, ok.text
+
+
+def test_an_external_store_has_no_write_path(tmp_path: Path, oxigraph_server: Any) -> None:
+    import server
+
+    state = tmp_path / "state"
+    token = AccountStore(state)
+    token.add("maria", "curator", PASSWORD)
+    auth = {"Authorization": f"Bearer {token.create_token('maria')}"}
+    settings = Settings(
+        state_dir=state, store_url=oxigraph_server.query_url, validate_on_start=False
+    )
+    with TestClient(server.create_app(settings)) as client:
+        response = client.put(
+            "/id/award/5-ghent",
+            content=EDIT,
+            headers={**auth, "Content-Type": "text/turtle", "If-Match": '"x"'},
+        )
+        assert response.status_code == 503
+        assert "external" in response.json()["detail"]
+        deleted = client.delete("/id/award/5-ghent", headers={**auth, "If-Match": '"x"'})
+        assert deleted.status_code == 503

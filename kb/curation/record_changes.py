@@ -287,6 +287,12 @@ class RecordWriter:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.state_dir = settings.state_dir
+        data, state = settings.data_dir.resolve(), settings.state_dir.resolve()
+        if state == data or data in state.parents:
+            raise ValueError(
+                f"ALLIANCE_STATE_DIR ({state}) is inside the data directory ({data}): "
+                "accounts and history must never be in data/"
+            )
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.journal = Journal(self.state_dir)
         self._thread_lock = threading.Lock()

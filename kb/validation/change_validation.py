@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from kb.config import Settings
 from kb.store.changes import ChangeSet
-from kb.validation.affected_nodes import affected_focus_nodes
+from kb.validation.affected_nodes import affected_focus_nodes, shape_reads
 from kb.validation.rdf_terms import ox_to_rdflib
 from kb.validation.report import ValidationReport, ValidationResult
 from kb.validation.shacl_engine import FOCUS_GRAPH, FastEngine
@@ -59,6 +59,9 @@ class ChangeValidator:
         self.settings = settings
         self.shapes = load_shapes(settings)
         self.engine = FastEngine(self.shapes)
+        # what each shape reads, worked out here once: a trial runs in a forked process,
+        # where anything computed is lost when it ends
+        shape_reads(self.engine)
 
     def full(self, store: ox.Store) -> list[ValidationResult]:
         """Every result on the union of the store's graphs (what `alliance-kb validate` says)."""

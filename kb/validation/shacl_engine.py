@@ -118,6 +118,8 @@ SHAPE_REFS = (SH.node, SH["not"], SH.qualifiedValueShape, SH.property)
 SHAPE_LISTS = (SH["and"], SH["or"], SH.xone)
 
 FOCUS_GRAPH = "urn:alliance-kb:focus"
+#: Up to this many candidate focus nodes per shape, SPARQL constraints run once per node.
+PER_FOCUS_LIMIT = 64
 PH = "?__focus__"  # placeholder for the focus variable in a focus pattern
 _fresh = itertools.count()
 
@@ -207,6 +209,9 @@ class FastEngine:
         }
         #: The query dataset (`validate_graphs`: the data graphs and the focus graph).
         self._dataset: dict[str, Any] = {}
+        #: Run SPARQL constraints once per focus node, `$this` substituted (few focus nodes:
+        #: the constant binds every pattern, where a join would scan the whole data).
+        self._per_focus = False
         self._sparql_cache: dict[Node, tuple[str, bool]] = {}
         for shape in self.shapes:
             for c in shapes.objects(shape, SH.sparql):
@@ -377,6 +382,9 @@ class FastEngine:
         self._originals = None
         focus_graph = ox.NamedNode(FOCUS_GRAPH)
         self._dataset = {"default_graph": list(graphs), "named_graphs": [focus_graph]}
+        self._per_focus = candidates is not None and all(
+            nodes is not None and len(nodes) <= PER_FOCUS_LIMIT for nodes in candidates.values()
+        )
         using = " ".join(f"USING {g}" for g in graphs)
         results: dict[Node, list[ValidationResult]] = {}
         try:
@@ -385,6 +393,7 @@ class FastEngine:
                     continue
                 values = ""
                 wanted: set[Node] | None = None
+                nodes: set[Any] | None = None
                 if candidates is not None:
                     if shape not in candidates:
                         continue
@@ -404,8 +413,15 @@ class FastEngine:
                     f"WHERE {{ {union.replace(PH, '?this')} FILTER(!isLiteral(?this)) }}"
                 )
                 focus = f"GRAPH <{FOCUS_GRAPH}> {{ {PH} {key} {key} }}"
-                if bool(self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")):
+                literal_candidates = not values or any(
+                    isinstance(t, ox.Literal) for t in nodes or ()
+                )
+                if literal_candidates and bool(
+                    self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")
+                ):
                     focus = f"{{ SELECT DISTINCT {PH} WHERE {{ {union} }} }}"  # literal targets
+                elif candidates is not None and not bool(self._query(f"ASK {{ {focus} }}")):
+                    continue  # none of the candidates is a focus node of this shape
                 found = results.setdefault(shape, [])
                 for raw in self._evaluate(shape, focus):
                     result = self._result(raw)
@@ -414,6 +430,7 @@ class FastEngine:
         finally:
             store.remove_graph(focus_graph)
             self._dataset = {}
+            self._per_focus = False
         return results
 
     def sparql_text(self, constraint: Node) -> str:
@@ -892,7 +909,7 @@ class FastEngine:
         path_node = self.sg.value(shape, SH.path)
         is_property = path_node is not None
         rows: list[tuple[Any, dict[str, Any]]] = []
-        if joinable:
+        if joinable and not self._per_focus:
             f = focus.replace(PH, "?this")
             q = query[: open_at + 1] + f + query[open_at + 1 :]
             for row in _rows(self._query(q)):
