@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kb.curation.record_changes import record_etag
 from kb.namespaces import RDF, XSD
 from kb.web.auth import visitor_account
 from kb.web.context import KnowledgeBase
@@ -245,7 +246,7 @@ def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
         iri=iri,
         shown=shown,
         kept=kept,
-        etag=None,
+        etag=record_etag(kb.store, iri),
         title=f"{page.t('form_edit_title')}: {name}",
     )
 
