@@ -548,6 +548,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "filter_words": ("Words in the name or description", "Mots du nom ou de la description"),
     "filter_submit": ("Filter", "Filtrer"),
     "shown": ("records", "fiches"),
+    "shown_one": ("record", "fiche"),
     "of": ("of", "sur"),
     "sort_by": ("Sort by", "Trier par"),
     "coverage_records": ("records in the knowledge base", "fiches dans la base"),

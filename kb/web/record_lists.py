@@ -353,9 +353,9 @@ def coverage_note(kb: KnowledgeBase, page: Page, kind: str, rows: list[Row]) -> 
     (`kb.publish.coverage`): the live count next to the figure a source states."""
     metrics = []
     for item in coverage(kb.store, kb.settings.base_iri):
-        if item.kind != kind:
-            continue
         stated = item.stated
+        if item.kind != kind or (stated is None and item.recorded == len(rows)):
+            continue  # another kind's, or only the number of records said again
         metrics.append(
             {
                 "label": item.label(page.lang),
