@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from kb.store.changes import ChangeSet
 from kb.store.embedded import EmbeddedStore
-from kb.store.search_index import SearchIndex, fold, open_search_index
+from kb.store.search_index import IndexNotReady, SearchIndex, fold, open_search_index
 
 BASE = "https://w3id.org/roma-alliance/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -161,6 +161,17 @@ def test_background_build_answers_once_ready(store: EmbeddedStore) -> None:
         idx.close()
 
 
+def test_an_index_not_built_yet_says_so_instead_of_answering_nothing(
+    store: EmbeddedStore,
+) -> None:
+    idx = SearchIndex(store, BASE)  # not started: nothing built
+    try:
+        with pytest.raises(IndexNotReady, match="being built"):
+            idx.search("ghent", wait_s=0)
+    finally:
+        idx.close()
+
+
 # -- /search over HTTP on the shipped data ------------------------------------------------
 
 
@@ -239,6 +250,16 @@ def test_search_without_words_is_a_400_for_scripts_and_a_form_for_people(
     assert set(r.json()) == {"error", "detail"}
     r = client.get("/search", headers={"accept": BROWSER})
     assert r.status_code == 200 and 'name="q"' in r.text
+
+
+def test_search_pages_through_the_hits(client: TestClient) -> None:
+    everything = search_json(client, "roma", limit="200")
+    first = search_json(client, "roma", limit="5", page="1")
+    second = search_json(client, "roma", limit="5", page="2")
+    assert first["total"] == second["total"] == everything["total"]
+    iris = [h["iri"] for h in everything["hits"]]  # type: ignore[union-attr]
+    paged = [h["iri"] for h in first["hits"] + second["hits"]]  # type: ignore[operator]
+    assert paged == iris[:10]
 
 
 def test_search_unacceptable_format_is_406(client: TestClient) -> None:
