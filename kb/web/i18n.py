@@ -180,6 +180,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind_line-of-action": ("Lines of action", "Axes d’action"),
     "kind_role": ("Roles", "Rôles"),
     "kind_measure": ("Measures", "Mesures"),
+    "kind_metric": ("Coverage metrics", "Mesures de couverture"),
     "editions": ("Prize editions", "Éditions du prix"),
     "countries": ("Countries", "Pays"),
     # query editor
@@ -573,7 +574,8 @@ def gettext(key: str, lang: str) -> str:
     """The interface string `key` in `lang` (English when unknown)."""
     pair = STRINGS.get(key)
     if pair is None:
-        return key
+        # a kind of record nobody named yet ("kind_metric"): its IRI segment, not the key
+        return key.removeprefix("kind_")
     return pair[1] if lang == "fr" else pair[0]
 
 
