@@ -364,7 +364,9 @@ class SearchIndex:
         }
         unnamed = {e.iri for e in entries} - set(labels)
         if unnamed:
-            labels.update(self._derived_labels(unnamed))
+            # every record at once (a VALUES of thousands of IRIs is far slower), or the few
+            derived = self._derived_labels(unnamed if iris is not None else None)
+            labels.update({i: found for i, found in derived.items() if i in unnamed})
         for e in entries:
             labels.setdefault(e.iri, {})
         return entries, labels
@@ -383,13 +385,22 @@ class SearchIndex:
             f"FILTER(isLiteral(?o) && STRSTARTS(STR(?s), {json.dumps(self.records_prefix)})) }}"
         )
 
-    def _derived_labels(self, iris: set[str]) -> dict[str, dict[str, str]]:
-        """Names for records without one, from what they link to ("Ghent · 5th edition")."""
+    def _derived_labels(self, iris: set[str] | None) -> dict[str, dict[str, str]]:
+        """Names for records without one, from what they link to ("Ghent · 5th edition"):
+        of these `iris`, or (None) of every record that links by a naming link."""
         links = " ".join(f"<{p}>" for p in self.naming_links)
         label_props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+        texts = " ".join(f"<{p}>" for p in self.text_properties)
+        within = (
+            self._values_clause(iris)
+            if iris is not None
+            # only records with a text can be found without a name of their own
+            else f"FILTER(STRSTARTS(STR(?s), {json.dumps(self.records_prefix)}) "
+            f"&& EXISTS {{ VALUES ?tp {{ {texts} }} ?s ?tp ?text }}) "
+        )
         rows = self.store.select(
-            f"SELECT ?s ?p ?l WHERE {{ {self._values_clause(iris)}VALUES ?p {{ {links} }} "
-            f"VALUES ?lp {{ {label_props} }} ?s ?p ?o . ?o ?lp ?l }}"
+            f"SELECT ?s ?p ?l WHERE {{ VALUES ?p {{ {links} }} ?s ?p ?o . "
+            f"VALUES ?lp {{ {label_props} }} ?o ?lp ?l . {within}}}"
         )
         parts: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
         for row in rows:
