@@ -146,22 +146,26 @@ def record_kinds(kb: KnowledgeBase) -> dict[str, RecordKind]:
 _kinds_cache: list[tuple[tuple[int, int, int], dict[str, RecordKind]]] = []
 
 
-def _record_types(kb: KnowledgeBase) -> dict[str, dict[str, set[str]]]:
-    """The rdf:types of each record of `data/` (not the ontology and vocabularies), by kind."""
-    records = kb.settings.base_iri + "id/"
-    not_data = {kb.settings.graph_iri("ontology"), kb.settings.graph_iri("vocabularies")}
+def _record_types(kb: KnowledgeBase) -> dict[str, tuple[set[str], int]]:
+    """By kind of the records of `data/` (not the ontology and vocabularies): the classes
+    its records have, and the most classes one record has. One aggregate query."""
+    records = json.dumps(kb.settings.base_iri + "id/")
+    not_data = " ".join(sparql_iri(kb.settings.graph_iri(g)) for g in ("ontology", "vocabularies"))
     rows = kb.store.select(
-        f"SELECT ?s ?t ?g WHERE {{ GRAPH ?g {{ ?s a ?t }} "
-        f"FILTER(STRSTARTS(STR(?s), {json.dumps(records)})) }}"
+        f"SELECT ?kind ?t (MAX(?n) AS ?most) WHERE {{ "
+        f"{{ SELECT ?s (COUNT(DISTINCT ?u) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?u }} "
+        f"FILTER(STRSTARTS(STR(?s), {records}) && ?g NOT IN ({', '.join(not_data.split())})) }} "
+        f"GROUP BY ?s }} "
+        f"?s a ?t . BIND(STRAFTER(STR(?s), {records}) AS ?local) "
+        f'FILTER(CONTAINS(?local, "/")) '
+        f'BIND(STRBEFORE(?local, "/") AS ?kind) }} GROUP BY ?kind ?t'
     )
-    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    out: dict[str, tuple[set[str], int]] = {}
     for row in rows:
-        if term_text(row["g"]) in not_data:
-            continue
-        iri = term_text(row["s"])
-        kind, _, slug = iri[len(records) :].partition("/")
-        if slug and "/" not in slug:
-            out[kind][iri].add(term_text(row["t"]))
+        kind = term_text(row["kind"])
+        classes, most = out.get(kind, (set(), 0))
+        classes.add(term_text(row["t"]))
+        out[kind] = (classes, max(most, int(term_text(row["most"]) or 0)))
     return out
 
 
@@ -171,17 +175,16 @@ def _build_kinds(kb: KnowledgeBase, shapes: Graph) -> dict[str, RecordKind]:
         if isinstance(shape, URIRef):
             targets[str(cls)].add(shape)
     out: dict[str, RecordKind] = {}
-    for kind, records in sorted(_record_types(kb).items()):
-        classes = sorted({t for types in records.values() for t in types if t in targets})
+    for kind, (seen, most) in sorted(_record_types(kb).items()):
+        classes = sorted(t for t in seen if t in targets)
         if not classes:
             continue
         node_shapes = sorted({s for c in classes for s in targets[c]}, key=str)
         iri_pattern, labels = _kind_shape(shapes, node_shapes, kb.settings.base_iri, kind)
-        max_types = max(len([t for t in types if t in targets]) for types in records.values())
         rk = RecordKind(
             kind=kind,
             classes=tuple(classes),
-            max_types=max(1, max_types),
+            max_types=max(1, min(most, len(classes))),
             node_shapes=tuple(node_shapes),
             iri_pattern=iri_pattern,
             labels=labels,

@@ -24,6 +24,7 @@ shape describes, blank nodes the record owns), sent back unchanged.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,19 +63,25 @@ NEW_RECORD = "urn:alliance-kb:forms:new-record"
 
 
 def record_triples(kb: KnowledgeBase, iri: str) -> list[ox.Triple]:
-    """The triples that describe a record: about its IRI, and about the blank nodes it owns."""
+    """The triples that describe a record: about its IRI and about the nodes it owns
+    (`{iri}#name`, its statements), as the write path reads and replaces them."""
     node = sparql_iri(iri)
+    owned = json.dumps(iri + "#")
     return kb.store.construct(
-        f"CONSTRUCT {{ {node} ?p ?o . ?b ?bp ?bo }} WHERE {{ "
-        f"{{ {node} ?p ?o }} UNION {{ {node} ?p0 ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }} }}"
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
+        f"{{ BIND({node} AS ?s) ?s ?p ?o }} "
+        f"UNION {{ {node} ?x ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {owned})) ?s ?p ?o }} "
+        f"UNION {{ ?s ?x {node} . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {owned})) ?s ?p ?o }} }}"
     )
 
 
 def split_description(
     triples: list[ox.Triple], iri: str, rk: RecordKind
 ) -> tuple[list[ox.Triple], list[ox.Triple]]:
-    """(what the form shows, what it sends back unchanged) of a record's triples."""
+    """(what the form shows, what it sends back unchanged) of a record's triples: the form
+    shows the record's values of its fields, not the nodes the record owns."""
     paths = {f.path for f in rk.fields}
+    owned = iri + "#"
     shown, kept = [], []
     for t in triples:
         if (
@@ -82,6 +89,7 @@ def split_description(
             and t.subject.value == iri
             and t.predicate.value in paths
             and not isinstance(t.object, ox.BlankNode)
+            and not (isinstance(t.object, ox.NamedNode) and t.object.value.startswith(owned))
         ):
             shown.append(t)
         else:
