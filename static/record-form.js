@@ -296,8 +296,13 @@ function recordPath(iri) {
   return iri && iri.startsWith(prefix) ? "/id/" + iri.slice(prefix.length) : "";
 }
 
+function shortIris(text) {
+  // the server's messages name records by their IRI: id:award/5-ghent reads better
+  return text.split(config.base + "id/").join("id:");
+}
+
 function messageOf(result) {
-  const text = (result.messages && (result.messages[config.lang] || result.messages.en)) || result.message || "";
+  const text = shortIris((result.messages && (result.messages[config.lang] || result.messages.en)) || result.message || "");
   if (result.severity === "Violation" || !result.severity) return text;
   const prefix = result.severity === "Warning" ? config.severityWords[0] : config.severityWords[1];
   return prefix + ": " + text;
@@ -326,6 +331,10 @@ function placeResult(result, iri) {
   const wanted = result.value && result.value.value;
   const instance = instances.find((i) => wanted !== undefined && editorValue(i) === wanted) || instances[0];
   instance.appendChild(span);
+  if (!span.classList.contains("warning")) {
+    instance.classList.remove("valid");
+    instance.classList.add("invalid");
+  }
   describe(instance.querySelector(":scope > .editor"), span);
   return true;
 }
@@ -350,7 +359,7 @@ function showReport(report, heading) {
       if (path && r.focus_node !== iri) {
         const a = document.createElement("a");
         a.href = path;
-        a.textContent = path;
+        a.textContent = shortIris(r.focus_node);
         li.append(a, " : ");
       }
       li.append(messageOf(r));
@@ -397,7 +406,8 @@ async function save() {
   let answer = {};
   try { answer = await response.json(); } catch (e) { answer = {}; }
   if (response.ok) {
-    const results = (answer.report && answer.report.results) || answer.warnings || answer.results || [];
+    // warnings are worth a look before leaving; hints (sh:Info) are not
+    const results = (answer.warnings || []).filter((r) => r.severity === "Warning");
     if (!results.length) {
       window.location.assign(recordPath(iri));
       return;

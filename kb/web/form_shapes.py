@@ -487,6 +487,28 @@ _FOLLOW = (
 )
 
 
+#: Where a shape that accepts more than it should (a class check left out) makes the parent
+#: refuse more than it should: such constraints are left to the server too.
+_NEGATING = {SH_NS["not"], SH_NS.xone}
+
+
+def _weakened(shapes: Graph, node: Node | None, depth: int = 0) -> bool:
+    """True when the browser's copy of shape `node` lacks a constraint (`_NOT_IN_BROWSER`)."""
+    if node is None or depth > 20:
+        return False
+    if any(True for p in _NOT_IN_BROWSER for _ in shapes.objects(node, p)):
+        return True
+    for p in (SH_NS.property, SH_NS.node, SH_NS.qualifiedValueShape, SH_NS["not"]):
+        if any(_weakened(shapes, o, depth + 1) for o in shapes.objects(node, p)):
+            return True
+    for p in (SH_NS["or"], SH_NS["and"], SH_NS.xone):
+        if any(_weakened(shapes, m, depth + 1) for m in _closure_members(shapes, node, p)):
+            return True
+    if (node, RDF_NS.first, None) in shapes:  # an rdf:List (the object of sh:xone)
+        return any(_weakened(shapes, m, depth + 1) for m in Collection(shapes, node))
+    return False
+
+
 def _add_validation_shapes(g: Graph, shapes: Graph, rk: RecordKind, lang: str) -> None:
     """Copy the shapes that apply to the kind, for the browser's validation (module doc)."""
     seen: set[Node] = set()
@@ -500,6 +522,12 @@ def _add_validation_shapes(g: Graph, shapes: Graph, rk: RecordKind, lang: str) -
         severity = shapes.value(node, SH_NS.severity)
         for p, o in shapes.predicate_objects(node):
             if p in _NOT_IN_BROWSER:
+                continue
+            if p in _NEGATING and _weakened(shapes, o):
+                continue  # a weakened shape under sh:not (or sh:xone) would refuse too much
+            if p == SH_NS.qualifiedMaxCount and _weakened(
+                shapes, shapes.value(node, SH_NS.qualifiedValueShape)
+            ):
                 continue
             if node in roots and p == SH_NS.pattern:
                 continue  # the record's own IRI: the page checks the slug

@@ -267,6 +267,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # editing forms (kb/web/record_forms.py, static/record-form.js)
     "form_edit_title": ("Edit", "Modifier"),
+    "form_edit_record": ("Edit this record", "Modifier cette fiche"),
     "form_new_title": ("New record", "Nouvelle fiche"),
     "form_new_index_title": ("New record", "Nouvelle fiche"),
     "form_new_index_intro": (

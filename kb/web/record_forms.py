@@ -25,6 +25,7 @@ shape describes, blank nodes the record owns), sent back unchanged.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,11 +51,11 @@ from kb.web.form_shapes import (
 )
 from kb.web.pages import KB, Page, labels_of, not_found, property_label, sparql_iri
 from kb.web.record_view import LABEL_PROPERTIES
-from kb.web.records import SLUG
 
 router = APIRouter()
 
 TURTLE = "text/turtle; charset=utf-8"
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 #: The subject of a new record's form until it is saved (its slug is typed meanwhile).
 NEW_RECORD = "urn:alliance-kb:forms:new-record"
 
@@ -229,6 +230,14 @@ def _kept_rows(kb: KnowledgeBase, page: Page, kept: list[ox.Triple]) -> list[tup
             value = "…"
         rows.append((property_label(kb, t.predicate.value, page.lang), value))
     return sorted(rows)
+
+
+def edit_href(request: Request, kb: KnowledgeBase, kind: str, path: str) -> str:
+    """The link to a record's form, for a curator and a kind that has a form; else ""."""
+    account = visitor_account(request)
+    if account is None or not account.has_role("curator") or kind not in record_kinds(kb):
+        return ""
+    return f"{path}/edit"
 
 
 @router.get("/id/{kind}/{slug}/edit", include_in_schema=False)

@@ -37,6 +37,7 @@ from kb.web.pages import (
     term_int,
     term_text,
 )
+from kb.web.record_forms import edit_href
 from kb.web.record_view import (
     DCTERMS,
     FORMAT_BY_SUFFIX,
@@ -231,6 +232,7 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         sources=cells(page, view, view.values(DCTERMS + "source")),
         alternates=alternate_links(path),
         jsonld=schema_org(kb, page, view, kind),
+        edit_href=edit_href(request, kb, kind, path),
         **extra,
     )
 
