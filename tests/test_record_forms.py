@@ -259,3 +259,10 @@ def test_the_form_component_is_served_from_this_app(client: TestClient) -> None:
     response = client.get("/static/vendor/shacl-form/form-default.js")
     assert response.status_code == 200
     assert 'customElements.define("shacl-form"' in response.text
+
+
+def test_names_in_drop_downs_are_shown_as_typed_never_parsed_as_markup() -> None:
+    from kb.web.form_shapes import option_text
+
+    # shacl-form 1.4.6 sets an option's innerHTML: the text it gets must be escaped
+    assert option_text("Roma & Sinti <b>") == "Roma &amp; Sinti &lt;b&gt;"

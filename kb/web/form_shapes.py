@@ -35,6 +35,7 @@ people. So for each kind of record this module derives, from the shapes and the 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import defaultdict
@@ -432,7 +433,8 @@ def form_document(kb: KnowledgeBase, rk: RecordKind, lang: str) -> str:
         g.add((root, SH_NS.property, prop))
         _add_field(kb, g, rk, prop, f, lang, i)
     for cls in rk.classes:
-        g.add((URIRef(cls), RDFS_NS.label, Literal(property_label(kb, cls, lang), lang=lang)))
+        name = option_text(property_label(kb, cls, lang))
+        g.add((URIRef(cls), RDFS_NS.label, Literal(name, lang=lang)))
     _add_validation_shapes(g, shapes, rk, lang)
     return g.serialize(format="turtle")
 
@@ -546,6 +548,13 @@ def _add_validation_shapes(g: Graph, shapes: Graph, rk: RecordKind, lang: str) -
                 todo.append(o)
 
 
+def option_text(name: str) -> str:
+    """A name as shacl-form 1.4.6 needs it for a drop-down's option: it sets the option's
+    `innerHTML`, so the markup characters of a name are escaped (shown as typed, never
+    parsed)."""
+    return html.escape(name, quote=False)
+
+
 # -- the records a link may point to --------------------------------------------------------
 
 
@@ -571,7 +580,7 @@ def choices_document(kb: KnowledgeBase, rk: RecordKind, path: str, lang: str) ->
     cls = ox.NamedNode(choice_iri(kb, rk.kind, path, lang))
     lines = []
     for _, name, iri in sorted(entries):
-        label = ox.Literal(name, language=lang)
+        label = ox.Literal(option_text(name), language=lang)
         lines.append(f"{ox.NamedNode(iri)} a {cls} ; <{SKOS}prefLabel> {label} .")
     return "\n".join(lines) + "\n"
 
