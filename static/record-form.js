@@ -417,10 +417,17 @@ async function save() {
     saveButton.disabled = true;
     return;
   }
-  const detail = answer.detail ? " (" + (typeof answer.detail === "string" ? answer.detail : JSON.stringify(answer.detail)) + ")" : "";
   if (response.status === 422) {
     showReport(answer.report || answer, words.form_refused);
-  } else if (response.status === 412 && !config.iri) {
+    return;
+  }
+  explainRefusal(response, answer);
+}
+
+function explainRefusal(response, answer) {
+  const iri = recordIri();
+  const detail = answer.detail ? " (" + (typeof answer.detail === "string" ? answer.detail : JSON.stringify(answer.detail)) + ")" : "";
+  if (response.status === 412 && !config.iri) {
     say(words.form_exists, [[words.form_view_record, recordPath(iri)]]);
   } else if (response.status === 412 || response.status === 428) {
     say(words.form_conflict, [[words.form_view_record, recordPath(iri)]]);
@@ -438,4 +445,35 @@ async function save() {
   summary.focus();
 }
 
+async function remove() {
+  clearServerMessages();
+  if (!window.confirm(words.form_delete_confirm)) return;
+  const headers = { Accept: "application/json" };
+  if (config.etag) headers["If-Match"] = config.etag;
+  if (config.csrf) headers["X-CSRF-Token"] = config.csrf;
+  const reason = reasonInput.value.trim();
+  const url = recordPath(config.iri) + (reason ? "?reason=" + encodeURIComponent(reason) : "");
+  let response;
+  try {
+    response = await fetch(url, { method: "DELETE", headers, credentials: "same-origin" });
+  } catch (e) {
+    say(words.form_failed);
+    return;
+  }
+  if (response.ok) {
+    window.location.assign("/id/" + config.kind + "/");
+    return;
+  }
+  let answer = {};
+  try { answer = await response.json(); } catch (e) { answer = {}; }
+  if (response.status === 422 && answer.linked_from) {
+    say(words.form_in_use, answer.linked_from.map((iri) => [shortIris(iri), recordPath(iri)]));
+    summary.focus();
+    return;
+  }
+  explainRefusal(response, answer);
+}
+
 saveButton.addEventListener("click", save);
+const deleteButton = document.getElementById("delete");
+if (deleteButton) deleteButton.addEventListener("click", remove);

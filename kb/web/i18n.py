@@ -396,6 +396,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "triples_changed": ("Triples removed / added", "Triplets retirés / ajoutés"),
     "reason": ("Reason", "Motif"),
     "revert": ("Revert this change", "Annuler cette modification"),
+    "form_delete": ("Delete this record", "Supprimer cette fiche"),
+    "form_delete_confirm": (
+        "Delete this record? The change is kept in its history and can be reverted.",
+        "Supprimer cette fiche ? La modification reste dans son historique et peut être annulée.",
+    ),
+    "form_in_use": (
+        "Not deleted: these records link to it; change them first.",
+        "Non supprimée : ces fiches pointent vers elle ; modifiez-les d’abord.",
+    ),
     # errors
     "not_found": ("Not found", "Introuvable"),
     "not_found_text": (

@@ -157,6 +157,8 @@ FORM_WORDS = (
     "form_too_large",
     "form_failed",
     "form_view_record",
+    "form_delete_confirm",
+    "form_in_use",
 )
 
 
