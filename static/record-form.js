@@ -33,7 +33,7 @@ form { --label-width: 13em; font: inherit; color: #1b1f24; }
 .validation-error, .server-error { position: static; flex-basis: 100%; margin-left: var(--label-width); cursor: auto; color: #a4161a; font-size: .95rem; }
 .validation-error::before, .server-error::before { content: '\\26a0\\fe0e  '; }
 .validation-error.warning, .server-error.warning { color: #6b5200; }
-.invalid:not(:has(> .validation-error:not(.warning))) > .editor { border-color: #8a6d00 !important; }
+.invalid:not(:has(> .validation-error:not(.warning), > .server-error:not(.warning))) > .editor { border-color: #8a6d00 !important; }
 .validation-error.node, .server-error.node { margin-left: 0; }
 .property-instance.valid::before { color: #1b6e33; }
 shacl-node .add-button { color: #0b4f8a; font-size: .9rem; }

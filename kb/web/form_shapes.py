@@ -55,8 +55,8 @@ from rdflib.term import Node
 from kb.namespaces import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 from kb.validation.validator import load_shapes
 from kb.web.context import KnowledgeBase
-from kb.web.pages import labels_of, property_label, sparql_iri, term_text
-from kb.web.record_view import LABEL_PROPERTIES, local_name
+from kb.web.pages import property_label, sparql_iri, term_text
+from kb.web.record_view import LABEL_PROPERTIES, best_literal, local_name
 
 #: The datatype of a date field that takes a day, a month or a year (xsd:date, xsd:gYearMonth
 #: or xsd:gYear, chosen by what is typed): the page's plugin draws it.
@@ -559,21 +559,17 @@ def option_text(name: str) -> str:
 
 
 def choices_document(kb: KnowledgeBase, rk: RecordKind, path: str, lang: str) -> str | None:
-    """Turtle: the records a link field may point to, typed with the field's choice class.
-
-    None when the kind has no such link field.
-    """
+    """Turtle: the records a link field may point to, typed with the field's choice class,
+    named in `lang` and sorted by name. None when the kind has no such link field."""
     f = rk.field(path)
     if f is None or f.choice is None:
         return None
-    iris = choice_records(kb, f.choice)
-    names = labels_of(kb.store, [ox.NamedNode(i) for i in iris], lang)
+    named = choice_records(kb, f.choice, lang)
     counts: dict[str, int] = defaultdict(int)
-    for iri in iris:
-        counts[names.get(iri, "")] += 1
+    for _, name in named:
+        counts[name] += 1
     entries = []
-    for iri in iris:
-        name = names.get(iri) or local_name(iri)
+    for iri, name in named:
         if counts[name] > 1:  # two records of one name: say which is which
             name = f"{name} ({iri.rsplit('/', 1)[-1]})"
         entries.append((name.casefold(), name, iri))
@@ -585,17 +581,29 @@ def choices_document(kb: KnowledgeBase, rk: RecordKind, path: str, lang: str) ->
     return "\n".join(lines) + "\n"
 
 
-def choice_records(kb: KnowledgeBase, choice: Choice) -> list[str]:
-    """The IRIs a link may point to (instances of the classes or their subclasses)."""
+def choice_records(kb: KnowledgeBase, choice: Choice, lang: str) -> list[tuple[str, str]]:
+    """(IRI, name in `lang`) of the records a link may point to: instances of the classes or
+    their subclasses, or typed records whose IRI matches the pattern. One query."""
     if choice.classes:
         values = " ".join(sparql_iri(c) for c in choice.classes)
-        query = (
-            f"SELECT DISTINCT ?s WHERE {{ VALUES ?c {{ {values} }} "
-            f"?s a/<{RDFS}subClassOf>* ?c . FILTER(isIRI(?s)) }}"
-        )
+        which = f"VALUES ?c {{ {values} }} ?s a/<{RDFS}subClassOf>* ?c . FILTER(isIRI(?s))"
     else:
-        query = (
-            f"SELECT DISTINCT ?s WHERE {{ ?s a ?t . "
-            f"FILTER(isIRI(?s) && REGEX(STR(?s), {json.dumps(choice.pattern)})) }}"
+        which = f"?s a ?t . FILTER(isIRI(?s) && REGEX(STR(?s), {json.dumps(choice.pattern)}))"
+    names = ", ".join(sparql_iri(p) for p in LABEL_PROPERTIES)
+    rows = kb.store.select(
+        f"SELECT DISTINCT ?s ?p ?l WHERE {{ {which} "
+        f"OPTIONAL {{ ?s ?p ?l . FILTER(?p IN ({names}) && isLiteral(?l)) }} }}"
+    )
+    found: dict[str, dict[str, list[ox.Literal]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        by_property = found[term_text(row["s"])]
+        if isinstance(row["l"], ox.Literal):
+            by_property[term_text(row["p"])].append(row["l"])
+    out = []
+    for iri, by_property in found.items():
+        name = next(
+            (best.value for p in LABEL_PROPERTIES if (best := best_literal(by_property[p], lang))),
+            local_name(iri),
         )
-    return sorted(term_text(r["s"]) for r in kb.store.select(query))
+        out.append((iri, name))
+    return sorted(out)
