@@ -185,3 +185,107 @@ def test_the_form_is_usable_with_the_keyboard(curator: Any, site: tuple[str, Pat
     assert kind.input_value() == A + "Municipality"
     assert sorted(kind.locator("option").all_inner_texts()) == ["", "municipality", "region"]
     shot(pg, "form-authority-edit")
+
+
+def server_messages(pg: Any, path: str) -> list[str]:
+    """The server's refusals shown next to the field of `path`."""
+    loc = pg.locator(f'#record-form .property-instance[data-path="{path}"] .server-error')
+    return [t.strip() for t in loc.all_inner_texts()]
+
+
+def test_a_curator_creates_an_authority_and_an_award_and_fixes_a_refused_rank(
+    curator: Any, site: tuple[str, Path]
+) -> None:
+    pg = curator
+    base, data = site
+    puts: list[int] = []
+    pg.on("response", lambda r: puts.append(r.status) if r.request.method == "PUT" else None)
+
+    # a new city, through the form
+    pg.goto(base + "/new/authority?lang=en")
+    form = pg.locator("#record-form")
+    form.get_by_label("type", exact=True).select_option(label="municipality")
+    form.get_by_label("name", exact=True).fill("Testville")
+    form.get_by_label("country", exact=True).select_option(label="Greece")
+    form.get_by_label("source", exact=True).fill("https://example.org/testville")
+    assert pg.locator("#slug").input_value() == "testville"
+    pg.locator("#reason").fill("a city for the browser test")
+    pg.locator("#save").click()
+    pg.wait_for_url("**/id/authority/testville")
+    assert pg.locator("h1").inner_text() == "Testville"
+    assert "Greece" in pg.locator("main").inner_text()
+    assert puts == [201]
+    puts.clear()
+
+    # its award, in French: the new city is offered as the laureate
+    pg.goto(base + "/new/award?lang=fr")
+    form.get_by_label("lauréat", exact=True).select_option(label="Testville")
+    form.get_by_label("édition", exact=True).select_option(
+        label="Prix Dosta! du Congrès, 1re édition (2007)"
+    )
+    form.get_by_label("source", exact=True).fill("https://example.org/dosta-2007")
+    rank = form.get_by_label("rang", exact=True)
+    rank.fill("7")
+    rank.press("Tab")
+    pg.locator("#save").click()
+    pg.wait_for_selector("#form-summary:not([hidden])")
+    assert messages(pg, A + "rank")[0].startswith(RANK_MESSAGE_FR)
+    assert not puts  # refused in the browser, nothing sent
+
+    # rank 2 is a rank, but edition 1 already has a rank 2 not marked shared: the server
+    # (the whole knowledge base with the change) refuses, next to the rank field, in French
+    rank.fill("2")
+    rank.press("Tab")
+    pg.locator("#save").click()
+    pg.wait_for_selector("#record-form .server-error")
+    assert puts == [422]
+    refusal = server_messages(pg, A + "rank")
+    assert refusal and refusal[0].startswith(
+        "Les attributions id:award/1-testville et id:award/1-banja-luka de l'édition "
+        "id:prize-edition/1 ont toutes deux le rang 2"
+    )
+    assert rank.get_attribute("aria-invalid") == "true"
+    summary = pg.locator("#form-summary")
+    assert "Non enregistré" in summary.inner_text()
+    assert summary.locator('a[href="/id/award/1-banja-luka"]').count() == 1  # the other award
+    shot(pg, "form-award-refused-by-the-server")
+
+    # fixed: saved, and visible on the record page
+    rank.fill("3")
+    rank.press("Tab")
+    pg.locator("#save").click()
+    pg.wait_for_url("**/id/award/1-testville")
+    assert puts == [422, 201]
+    page = pg.locator("main").inner_text()
+    assert "Testville" in page and "3" in page
+    written = (data / "awards.ttl").read_text(encoding="utf-8")
+    assert "award:1-testville" in written and "authority:testville" in written
+
+
+def test_an_edit_made_meanwhile_is_never_overwritten(curator: Any, site: tuple[str, Path]) -> None:
+    pg = curator
+    base = site[0]
+    other = pg.context.new_page()
+    pg.goto(base + "/id/prize/dosta/edit?lang=en")
+    other.goto(base + "/id/prize/dosta/edit?lang=en")
+    for tab, text in ((other, "first"), (pg, "second")):
+        tab.locator("#record-form").get_by_label("source", exact=True).first.fill(
+            f"https://example.org/{text}"
+        )
+    other.locator("#save").click()
+    other.wait_for_url("**/id/prize/dosta")
+    pg.locator("#save").click()  # drawn from the version before the other tab's save
+    pg.wait_for_selector("#form-summary:not([hidden])")
+    assert "changed by someone else" in pg.locator("#form-summary").inner_text()
+    other.close()
+
+
+def test_a_record_others_link_to_is_not_deleted(curator: Any, site: tuple[str, Path]) -> None:
+    pg = curator
+    pg.on("dialog", lambda dialog: dialog.accept())
+    pg.goto(site[0] + "/id/authority/volos/edit?lang=en")
+    pg.locator("#delete").click()
+    pg.wait_for_selector("#form-summary:not([hidden])")
+    summary = pg.locator("#form-summary")
+    assert "these records link to it" in summary.inner_text()
+    assert summary.locator('a[href="/id/award/2-volos"]').count() == 1

@@ -24,7 +24,6 @@ shape describes, blank nodes the record owns), sent back unchanged.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -33,7 +32,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kb.curation.record_changes import record_etag
+from kb.curation.record_changes import describe_record, etag_of, reading
 from kb.namespaces import RDF, XSD
 from kb.web.auth import visitor_account
 from kb.web.context import KnowledgeBase
@@ -63,17 +62,17 @@ NEW_RECORD = "urn:alliance-kb:forms:new-record"
 # -- the record's description ---------------------------------------------------------------
 
 
-def record_triples(kb: KnowledgeBase, iri: str) -> list[ox.Triple]:
-    """The triples that describe a record: about its IRI and about the nodes it owns
-    (`{iri}#name`, its statements), as the write path reads and replaces them."""
-    node = sparql_iri(iri)
-    owned = json.dumps(iri + "#")
-    return kb.store.construct(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
-        f"{{ BIND({node} AS ?s) ?s ?p ?o }} "
-        f"UNION {{ {node} ?x ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {owned})) ?s ?p ?o }} "
-        f"UNION {{ ?s ?x {node} . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {owned})) ?s ?p ?o }} }}"
-    )
+def record_description(kb: KnowledgeBase, iri: str) -> tuple[list[ox.Triple], str | None]:
+    """The triples that describe a record (about its IRI and the nodes it owns, `{iri}#name`,
+    as the write path reads and replaces them) and their ETag, read together: a change
+    committed in between cannot pair old values with a new ETag."""
+    if not hasattr(kb.store, "oxigraph"):  # an external store: no write path
+        node = sparql_iri(iri)
+        return kb.store.construct(f"CONSTRUCT {{ {node} ?p ?o }} WHERE {{ {node} ?p ?o }}"), None
+    with reading(kb.store) as oxigraph:
+        quads = describe_record(oxigraph, iri)
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+    return triples, etag_of(quads)
 
 
 def split_description(
@@ -252,7 +251,7 @@ def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
     if rk is None or not SLUG.match(slug):
         return not_found(request, kb, path)
     iri = kb.settings.record_iri(kind, slug)
-    triples = record_triples(kb, iri)
+    triples, etag = record_description(kb, iri)
     if not triples:
         return not_found(request, kb, path)
     shown, kept = split_description(triples, iri, rk)
@@ -265,7 +264,7 @@ def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
         iri=iri,
         shown=shown,
         kept=kept,
-        etag=record_etag(kb.store, iri),
+        etag=etag,
         title=f"{page.t('form_edit_title')}: {name}",
     )
 
