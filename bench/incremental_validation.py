@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  change {n}: incremental and full results DIFFER", flush=True)
         finally:
             ChangeSet(change.added, change.removed).apply_to(store)
-        if (n + 1) % 50 == 0:
+        if (n + 1) % 10 == 0:
             print(
                 f"  {n + 1} changes, median so far {statistics.median(times) * 1000:.0f} ms",
                 flush=True,

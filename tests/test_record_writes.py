@@ -346,3 +346,45 @@ def test_an_external_store_has_no_write_path(tmp_path: Path, oxigraph_server: An
         assert "external" in response.json()["detail"]
         deleted = client.delete("/id/award/5-ghent", headers={**auth, "If-Match": '"x"'})
         assert deleted.status_code == 503
+
+
+def test_an_unsupported_body_type_is_415(site: tuple) -> None:
+    client, _data, auth = site
+    response = client.put(
+        "/id/award/5-ghent",
+        content=b"<award/>",
+        headers={**auth, "Content-Type": "application/xml", "If-Match": '"x"'},
+    )
+    assert response.status_code == 415 and "text/turtle" in response.json()["detail"]
+
+
+def test_a_curator_reverts_from_the_history_page_with_its_form(site: tuple) -> None:
+    import re
+
+    client, data, auth = site
+    original = triples_of(data / "awards.ttl")
+    etag = etag_of(client, "/id/award/5-ghent")
+    changed = client.put(
+        "/id/award/5-ghent",
+        content=EDIT,
+        headers={**auth, "Content-Type": "text/turtle", "If-Match": etag},
+    )
+    change_id = changed.json()["change"]
+    anonymous = client.get("/id/award/5-ghent/history", headers={"Accept": "text/html"})
+    assert "/revert" not in anonymous.text  # only curators see the button
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"name": "maria", "password": PASSWORD, "csrf_token": token})
+    history = client.get("/id/award/5-ghent/history?lang=fr", headers={"Accept": "text/html"})
+    assert f'action="/changes/{change_id}/revert"' in history.text
+    assert "Annuler cette modification" in history.text
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', history.text).group(1)  # type: ignore[union-attr]
+    assert client.post(f"/changes/{change_id}/revert", data={"reason": "x"}).status_code == 403
+    done = client.post(
+        f"/changes/{change_id}/revert", data={"reason": "wrong record", "csrf_token": form_token}
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/id/award/5-ghent/history"
+    assert triples_of(data / "awards.ttl") == original
+    latest = client.get("/changes", headers={"Accept": "application/json"}).json()["changes"][0]
+    assert latest["reason"] == "wrong record" and latest["revert_of"] == change_id

@@ -407,21 +407,34 @@ class FastEngine:
                     else:
                         values = f"VALUES {PH} {{ {' '.join(str(t) for t in nodes)} }} "
                 union = values + " UNION ".join(f"{{ {p} }}" for p in self._targets(shape))
-                key = f"<{FOCUS_GRAPH}/{n}>"
-                store.update(
-                    f"INSERT {{ GRAPH <{FOCUS_GRAPH}> {{ ?this {key} {key} }} }} {using} "
-                    f"WHERE {{ {union.replace(PH, '?this')} FILTER(!isLiteral(?this)) }}"
-                )
-                focus = f"GRAPH <{FOCUS_GRAPH}> {{ {PH} {key} {key} }}"
-                literal_candidates = not values or any(
-                    isinstance(t, ox.Literal) for t in nodes or ()
-                )
-                if literal_candidates and bool(
-                    self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")
-                ):
-                    focus = f"{{ SELECT DISTINCT {PH} WHERE {{ {union} }} }}"  # literal targets
-                elif candidates is not None and not bool(self._query(f"ASK {{ {focus} }}")):
-                    continue  # none of the candidates is a focus node of this shape
+                if values and self._per_focus:
+                    # a few candidates: the focus nodes among them, inline (every query then
+                    # starts from them, where a join with a focus graph may scan the data)
+                    foci = [
+                        row["this"]
+                        for row in self._query(
+                            f"SELECT DISTINCT ?this WHERE {{ {union.replace(PH, '?this')} }}"
+                        )
+                    ]
+                    if not foci:
+                        continue  # none of the candidates is a focus node of this shape
+                    focus = f"VALUES {PH} {{ {' '.join(str(t) for t in foci)} }}"
+                else:
+                    key = f"<{FOCUS_GRAPH}/{n}>"
+                    store.update(
+                        f"INSERT {{ GRAPH <{FOCUS_GRAPH}> {{ ?this {key} {key} }} }} {using} "
+                        f"WHERE {{ {union.replace(PH, '?this')} FILTER(!isLiteral(?this)) }}"
+                    )
+                    focus = f"GRAPH <{FOCUS_GRAPH}> {{ {PH} {key} {key} }}"
+                    literal_candidates = not values or any(
+                        isinstance(t, ox.Literal) for t in nodes or ()
+                    )
+                    if literal_candidates and bool(
+                        self._query(f"ASK {{ {union} FILTER(isLiteral({PH})) }}")
+                    ):
+                        focus = f"{{ SELECT DISTINCT {PH} WHERE {{ {union} }} }}"  # literal targets
+                    elif candidates is not None and not bool(self._query(f"ASK {{ {focus} }}")):
+                        continue  # none of the candidates is a focus node of this shape
                 found = results.setdefault(shape, [])
                 for raw in self._evaluate(shape, focus):
                     result = self._result(raw)
