@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import shutil
 import sqlite3
@@ -309,7 +310,8 @@ class SearchIndex:
         """Write a fresh index to a temporary file next to `path`, then swap it in."""
         log.info("search index: building %s", self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial")
+        # per process: replicas sharing a store location may build at the same time
+        partial = self.path.with_name(f"{self.path.name}.partial-{os.getpid()}")
         partial.unlink(missing_ok=True)
         with contextlib.closing(sqlite3.connect(partial)) as conn:
             conn.executescript(_DDL)
