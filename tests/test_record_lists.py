@@ -197,3 +197,45 @@ def test_practice_database_gives_authority_years_maturity_and_sources(
 def test_words_filter_the_list_through_the_search_index(client: TestClient) -> None:
     data = listing(client, "/id/authority/", q="jyvaskyla")
     assert [r["iri"] for r in data["records"]] == [BASE + "id/authority/jyvaskyla"]
+
+
+def test_a_commit_shows_in_the_list_at_once() -> None:
+    """The rows are cached per state of the store: a commit (new generation) is seen."""
+    import pyoxigraph as ox
+    from starlette.requests import Request
+
+    import server
+    from kb.config import Settings
+    from kb.store.changes import ChangeSet
+    from kb.web.pages import Page
+    from kb.web.record_lists import cached_rows
+
+    settings = Settings(validate_on_start=False)
+    kb = server.open_knowledge_base(settings)
+    scope = {"type": "http", "method": "GET", "path": "/id/authority/", "headers": []}
+    request = Request({**scope, "query_string": b""})
+    page = Page(request, settings)
+    before = {r.iri for r in cached_rows(kb, page, "authority")}
+    new = ox.NamedNode(BASE + "id/authority/testville")
+    graph = ox.NamedNode(BASE + "graph/authorities")
+    kb.store.commit(  # type: ignore[attr-defined]
+        ChangeSet(
+            added=(
+                ox.Quad(
+                    new,
+                    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                    ox.NamedNode(BASE + "ontology#Municipality"),
+                    graph,
+                ),
+                ox.Quad(
+                    new,
+                    ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+                    ox.Literal("Testville", language="en"),
+                    graph,
+                ),
+            )
+        )
+    )
+    after = {r.iri: r for r in cached_rows(kb, page, "authority")}
+    assert set(after) == before | {new.value}
+    assert after[new.value].name == "Testville"

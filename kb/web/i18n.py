@@ -555,6 +555,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "vocabulary": ("Vocabulary", "Vocabulaire"),
     "name": ("Name", "Nom"),
     "filters": ("Filters", "Filtres"),
+    "facet_more": (
+        "and {n} more (narrow the list with words or other filters)",
+        "et {n} autres (affinez avec des mots ou d’autres filtres)",
+    ),
     "clear_filters": ("Clear the filters", "Effacer les filtres"),
     "filter_words": ("Words in the name or description", "Mots du nom ou de la description"),
     "filter_submit": ("Filter", "Filtrer"),

@@ -19,7 +19,8 @@ records for the whole.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,13 +37,11 @@ from kb.web.errors import error_response
 from kb.web.pages import (
     KB,
     Page,
-    labels_of,
     not_acceptable,
     not_found,
-    records_by_kind,
     term_text,
 )
-from kb.web.record_view import best_literal, human_date, local_name
+from kb.web.record_view import LABEL_PROPERTIES, best_literal, human_date, local_name
 from kb.web.records import CONCEPT_KINDS
 from kb.web.search_page import search_index
 from kb.web.table_formats import CSV, JSON, TABLE_FORMATS, choose_format, csv_response
@@ -53,6 +52,8 @@ router = APIRouter()
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 NONE = "none"  # the facet value of records without one
+#: Values of a facet listed on the page (the most frequent; JSON gives them all).
+FACET_VALUES_SHOWN = 25
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class Column:
     `{a}` in the pattern is the ontology's namespace, `{alliance}` the Alliance's IRI.
     `kind` says what `?v` is: "iri" (shown by its label, filtered by its local name),
     "text" (a literal in the reader's language), "year" (the year of a date), "date",
-    "number", or "flag" (a boolean: yes / no).
+    "number", or "flag" (yes for the records the pattern matches, binding no `?v`; no for
+    the others).
     """
 
     key: str
@@ -92,20 +94,18 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c(
             "member",
             "facet_member",
-            f"BIND(EXISTS {{ {_MEMBER_OF_ALLIANCE} }} AS ?v)",
+            _MEMBER_OF_ALLIANCE,
             "flag",
             True,
         ),
         _c(
             "signed",
             "facet_signed",
-            "BIND(EXISTS { ?s <{a}onBehalfOf> ?r ; <{a}signedDocument> {declaration} } AS ?v)",
+            "?s <{a}onBehalfOf> ?r ; <{a}signedDocument> {declaration} .",
             "flag",
             True,
         ),
-        _c(
-            "laureate", "facet_laureate", "BIND(EXISTS { ?w <{a}laureate> ?r } AS ?v)", "flag", True
-        ),
+        _c("laureate", "facet_laureate", "?w <{a}laureate> ?r .", "flag", True),
     ),
     "membership": (
         _c("member", "member", f"?r <{ORG}member> ?v ."),
@@ -204,34 +204,106 @@ def _pattern(kb: KnowledgeBase, column: Column) -> str:
     )
 
 
-def read_rows(kb: KnowledgeBase, page: Page, kind: str, iris: list[str]) -> list[Row]:
-    """Every record of `iris` with the values of its kind's columns."""
-    columns = columns_of(kind)
-    names = labels_of(kb.store, iris, page.lang)
-    rows = {i: Row(i, page.href(i), names.get(i, local_name(i))) for i in iris}
+_ROWS_KEPT = 16
+_rows_cache: OrderedDict[tuple[int, int, str, str], list[Row]] = OrderedDict()
+_rows_lock = threading.Lock()
+
+
+def cached_rows(kb: KnowledgeBase, page: Page, kind: str) -> list[Row]:
+    """The rows of a kind in the page's language, read once per state of the store (its
+    `generation`, bumped by every commit): filtering, sorting and paging then cost little
+    even at a million triples. Empty when the knowledge base has no record of the kind."""
+    key = (id(kb.store), int(getattr(kb.store, "generation", 0)), kind, page.lang)
+    with _rows_lock:
+        if key in _rows_cache:
+            _rows_cache.move_to_end(key)
+            return _rows_cache[key]
+    iris = record_iris(kb, kind)
+    rows = read_rows(kb, page, kind, iris) if iris else []
+    with _rows_lock:
+        _rows_cache[key] = rows
+        while len(_rows_cache) > _ROWS_KEPT:
+            _rows_cache.popitem(last=False)
+    return rows
+
+
+def record_iris(kb: KnowledgeBase, kind: str) -> list[str]:
+    """The records of one kind: typed subjects `{base}id/{kind}/{slug}`."""
     prefix = f"{kb.settings.base_iri}id/{kind}/"
-    found: dict[str, list[tuple[str, Any]]] = {}
+    found = kb.store.select(
+        f"SELECT DISTINCT ?s WHERE {{ ?s a ?type . "
+        f"FILTER(STRSTARTS(STR(?s), {json.dumps(prefix)})) }}"
+    )
+    iris = (term_text(r["s"]) for r in found)
+    return sorted(i for i in iris if "/" not in i[len(prefix) :] and len(i) > len(prefix))
+
+
+def read_rows(kb: KnowledgeBase, page: Page, kind: str, iris: list[str]) -> list[Row]:
+    """Every record of `iris` with the values of its kind's columns.
+
+    One query per column over the records of the kind (selected by their IRIs' prefix,
+    with the names of linked records read in the same query): a VALUES clause of
+    thousands of IRIs is far slower in Oxigraph.
+    """
+    columns = columns_of(kind)
+    prefix = json.dumps(f"{kb.settings.base_iri}id/{kind}/")
+    label_props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    named: dict[str, list[Any]] = defaultdict(list)
+    for r in kb.store.select(
+        f"SELECT ?r ?l WHERE {{ VALUES ?p {{ {label_props} }} ?r ?p ?l "
+        f"FILTER(STRSTARTS(STR(?r), {prefix})) }}"
+    ):
+        named[term_text(r["r"])].append(r["l"])
+    rows = {i: Row(i, page.href(i), _best(named.get(i), page.lang) or local_name(i)) for i in iris}
+    value_names: dict[str, list[Any]] = defaultdict(list)
     for column in columns:
-        query = (
-            f"SELECT ?r ?v WHERE {{ ?r a ?type . FILTER(STRSTARTS(STR(?r), {json.dumps(prefix)})) "
-            f"{_pattern(kb, column)} }}"
+        if column.kind == "flag":
+            query = (
+                f"SELECT DISTINCT ?r WHERE {{ {_pattern(kb, column)} "
+                f"FILTER(STRSTARTS(STR(?r), {prefix})) }}"
+            )
+            yes = {term_text(r["r"]) for r in kb.store.select(query)}
+            for iri, row in rows.items():
+                row.cells[column.key] = [
+                    Cell(page.t("yes"), "yes", sort="1")
+                    if iri in yes
+                    else Cell(page.t("no"), "no", sort="0")
+                ]
+            continue
+        names = (
+            f"OPTIONAL {{ VALUES ?vp {{ {label_props} }} ?v ?vp ?vl }}"
+            if column.kind == "iri"
+            else ""
         )
-        found[column.key] = [
-            (term_text(r["r"]), r["v"]) for r in kb.store.select(query) if r["v"] is not None
-        ]
-    linked = [v for pairs in found.values() for _, v in pairs if isinstance(v, ox.NamedNode)]
-    value_names = labels_of(kb.store, linked, page.lang)
-    for column in columns:
+        query = (
+            f"SELECT ?r ?v ?vl WHERE {{ ?r a ?type . FILTER(STRSTARTS(STR(?r), {prefix})) "
+            f"{_pattern(kb, column)} {names} }}"
+        )
         by_record: dict[str, list[Any]] = defaultdict(list)
-        for iri, v in found[column.key]:
-            if iri in rows:
-                by_record[iri].append(v)
+        for r in kb.store.select(query):
+            v = r["v"]
+            if v is None:
+                continue
+            by_record[term_text(r["r"])].append(v)
+            if r.get("vl") is not None:
+                value_names[term_text(v)].append(r["vl"])
+        best_names = {iri: _best(lits, page.lang) for iri, lits in value_names.items()}
         for iri, values in by_record.items():
-            rows[iri].cells[column.key] = _cells(column, values, value_names, page)
+            if iri in rows:
+                rows[iri].cells[column.key] = _cells(column, values, best_names, page)
     return list(rows.values())
 
 
+def _best(literals: list[Any] | None, lang: str) -> str:
+    """The name in `lang` among literals of the label properties (best property not kept:
+    records have one name property each)."""
+    lits = [x for x in literals or [] if isinstance(x, ox.Literal)]
+    best = best_literal(lits, lang)
+    return best.value if best else ""
+
+
 def _cells(column: Column, values: list[Any], names: dict[str, str], page: Page) -> list[Cell]:
+    """The values of one column of a record, as cells (links named in the page's language)."""
     if column.kind == "text":
         lits = [v for v in values if isinstance(v, ox.Literal)]
         best = best_literal(lits, page.lang)
@@ -239,14 +311,11 @@ def _cells(column: Column, values: list[Any], names: dict[str, str], page: Page)
     out = []
     for v in values:
         if isinstance(v, ox.NamedNode):
-            name = names.get(v.value, local_name(v.value))
+            name = names.get(v.value) or local_name(v.value)
             out.append(Cell(name, local_name(v.value), page.href(v), v.value, name.casefold()))
         elif isinstance(v, ox.Literal):
             text = v.value
-            if column.kind == "flag":
-                yes = text == "true"
-                out.append(Cell(page.t("yes" if yes else "no"), "yes" if yes else "no", sort=text))
-            elif column.kind == "year":
+            if column.kind == "year":
                 out.append(Cell(text[:4], text[:4], sort=text[:4]))
             elif column.kind == "date":
                 out.append(Cell(human_date(v, page.lang), text, sort=text))
@@ -314,7 +383,18 @@ def facet_counts(
             values.sort(
                 key=lambda x: (x["value"] == NONE, -int(x["count"]), str(x["text"]).casefold())
             )
-        out.append({"key": column.key, "label": page.t(column.label), "values": values})
+        shown = values[:FACET_VALUES_SHOWN] + [
+            v for v in values[FACET_VALUES_SHOWN:] if v["selected"]
+        ]
+        out.append(
+            {
+                "key": column.key,
+                "label": page.t(column.label),
+                "values": values,
+                "shown": shown,
+                "more": len(values) - len(shown),
+            }
+        )
     return out
 
 
@@ -399,13 +479,13 @@ def record_list_as(kind: str, suffix: str, request: Request, kb: KB) -> Response
 
 
 def _list(kind: str, suffix: str, request: Request, kb: KnowledgeBase) -> Response:
-    iris = records_by_kind(kb).get(kind)
-    if not iris:
-        return not_found(request, kb, f"/id/{kind}/")
     fmt = choose_format(request, suffix)
+    page = Page(request, kb.settings)
+    all_rows = cached_rows(kb, page, kind)
+    if not all_rows:
+        return not_found(request, kb, f"/id/{kind}/")
     if fmt is None:
         return not_acceptable(TABLE_FORMATS)
-    page = Page(request, kb.settings)
     columns = columns_of(kind)
     unknown = [
         k
@@ -421,7 +501,7 @@ def _list(kind: str, suffix: str, request: Request, kb: KnowledgeBase) -> Respon
             "Bad Request",
             f"unknown filter {unknown[0]!r} for /id/{kind}/ (filters of this list: {known})",
         )
-    rows = read_rows(kb, page, kind, iris)
+    rows = list(all_rows)
     filters = selected_filters(request, columns)
     q = request.query_params.get("q", "").strip()
     kept = apply_filters(rows, filters)
