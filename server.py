@@ -10,15 +10,18 @@ import asyncio
 import gc
 import logging
 import os
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from kb.config import Settings, get_settings
 from kb.curation.record_changes import writer_for
-from kb.sources.rdf_files import load_dataset
+from kb.sources.rdf_files import dataset_files
 from kb.store.changes import ChangeSet
 from kb.store.embedded import EmbeddedStore
 from kb.store.query_workers import WorkerPool
@@ -53,32 +56,79 @@ class StartupRefused(RuntimeError):
 
 def open_knowledge_base(settings: Settings, data_dir: Path | None = None) -> KnowledgeBase:
     """Files → graphs → store (embedded, or the external endpoint of `store_url`)."""
-    dataset = load_dataset(settings, [data_dir] if data_dir else None)
-    log.info("loaded %d quads from %d files", len(dataset.quads), len(dataset.sources))
+    files = dataset_files(settings, [data_dir] if data_dir else None)
     if settings.store_url:
         from kb.store.external import ExternalStore
 
         store: EmbeddedStore | ExternalStore = ExternalStore(
-            settings.store_url, dataset.graphs(), settings.query_timeout_s
+            settings.store_url, files.graphs(), settings.query_timeout_s
         )
         log.info("querying the external store %s", settings.store_url)
     else:
-        store = EmbeddedStore(dataset.quads, settings.store_location, dataset.content_hash)
-    return KnowledgeBase(settings=settings, dataset=dataset, store=store)
+        started = time.perf_counter()
+        store = EmbeddedStore.from_files(files, settings.base_iri, settings.store_location)
+        log.info(
+            "%s %d files in %.2f s",
+            "reused the on-disk store of" if store.reused else "loaded",
+            len(files.sources),
+            time.perf_counter() - started,
+        )
+    return KnowledgeBase(settings=settings, dataset=files, store=store)
 
 
-def validate_at_startup(kb: KnowledgeBase) -> None:
-    """Log the SHACL summary; with `strict`, refuse to serve data with violations."""
+def validate_at_startup(kb: KnowledgeBase) -> threading.Thread | None:
+    """Log the SHACL summary; with `strict`, refuse to serve data with violations.
+
+    The report of the same files, shapes and validation code is reused from the state
+    directory (`kb.validation.report_cache`). Otherwise `strict` validates before serving;
+    without it the server serves at once and validates in a background thread (35 s at a
+    million triples): `kb.validation` stays None until the report is there. Validation
+    runs on a snapshot of the store (`KnowledgeBase.isolated`), whose memory is returned
+    when it ends.
+    """
     settings = kb.settings
     if not settings.validate_on_start and not settings.strict:
-        return
-    from kb.validation.validator import validate_dataset
+        return None
+    from kb.validation.report_cache import load_report, report_key, save_report
+    from kb.validation.validator import validate_store
 
-    report = validate_dataset(settings, kb.dataset)
+    key = report_key(settings, kb.state_key())
+    cached = load_report(settings, key)
+    if cached is not None:
+        log.info("validation report of these files reused from the state directory")
+        _take_report(kb, cached)
+        return None
+
+    def validate() -> None:
+        state = kb.state_key()
+        started = time.perf_counter()
+        report = kb.isolated(lambda store: validate_store(settings, store, kb.dataset))
+        log.info("validated in %.1f s", time.perf_counter() - started)
+        if kb.state_key() == state:
+            save_report(settings, key, report)
+        _take_report(kb, report)
+
+    if settings.strict:
+        validate()
+        return None
+
+    def validate_in_background() -> None:
+        try:
+            validate()
+        except Exception:
+            log.exception("start-up validation failed")
+
+    thread = threading.Thread(target=validate_in_background, name="startup-validation")
+    thread.daemon = True
+    thread.start()
+    return thread
+
+
+def _take_report(kb: KnowledgeBase, report: Any) -> None:
     kb.validation = report
     if report.conforms:
         log.info("validation: %s", report.summary("en"))
-    elif settings.strict:
+    elif kb.settings.strict:
         log.error("validation: %s; --strict: refusing to start", report.summary("en"))
         raise StartupRefused(report.summary("en"))
     else:
@@ -105,9 +155,9 @@ def create_app(
         if knowledge_base is None:
             validate_at_startup(kb)
         app.state.kb = kb
-        # the dataset's million Python objects never die: keep them out of the garbage
-        # collector's full passes (a pause of ~1 s per pass at 1M triples), here and in
-        # the query workers forked below (whose memory then stays shared)
+        # what start-up made lives as long as the server: keep it out of the garbage
+        # collector's full passes, here and in the processes forked below (whose memory
+        # then stays shared)
         gc.collect()
         gc.freeze()
         pool = None

@@ -39,22 +39,23 @@ def _cpu_s() -> float:
 def worker_kb(path: Path) -> dict[str, Any]:
     from kb.config import Settings
     from kb.publish.export import write_export
-    from kb.sources.rdf_files import load_dataset
+    from kb.sources.rdf_files import dataset_files
+    from kb.store.embedded import EmbeddedStore
 
     settings = Settings()
     started = time.perf_counter()
-    dataset = load_dataset(settings, [path])
+    store = EmbeddedStore.from_files(dataset_files(settings, [path]), settings.base_iri)
     load = time.perf_counter() - started
     out = Path(tempfile.mkdtemp(prefix="alliance-bench-export-"))
     try:
         started, cpu = time.perf_counter(), _cpu_s()
-        result = write_export(settings, dataset, out / "dumps")
+        result = write_export(settings, store, out / "dumps")
         total, cpu = time.perf_counter() - started, _cpu_s() - cpu
         sizes = {f.name: f.size for f in result.files}
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return {
-        "quads": len(dataset.quads),
+        "quads": store.triple_count(),
         "load_s": load,
         "export_s": total,
         "export_cpu_s": cpu,
@@ -68,14 +69,19 @@ def worker_rdflib(path: Path) -> dict[str, Any]:
     from rdflib import Graph
 
     from kb.config import Settings
-    from kb.sources.rdf_files import load_dataset
+    from kb.sources.rdf_files import dataset_files
+    from kb.store.embedded import EmbeddedStore
 
     # the same graph as the export's: the synthetic records plus ontology and vocabularies
-    dataset = load_dataset(Settings(), [path])
+    settings = Settings()
+    store = EmbeddedStore.from_files(dataset_files(settings, [path]), settings.base_iri)
     import pyoxigraph as ox
 
-    nt = ox.serialize((q.triple for q in dataset.quads), format=ox.RdfFormat.N_TRIPLES) or b""
-    del dataset
+    nt = b"".join(
+        store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+        for graph in store.oxigraph.named_graphs()
+    )
+    del store
     started = time.perf_counter()
     graph = Graph()
     graph.parse(data=nt, format="nt")

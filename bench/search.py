@@ -35,7 +35,7 @@ import httpx
 from bench.endpoint import free_port, started
 from bench.synthetic import CANONICAL, generate
 from kb.config import Settings
-from kb.sources.rdf_files import load_dataset
+from kb.sources.rdf_files import dataset_files
 from kb.store.embedded import EmbeddedStore
 from kb.store.search_index import NAME_PROPERTIES, open_search_index
 
@@ -100,8 +100,7 @@ def measure(size: int, repeat: int, workdir: Path, server: bool) -> SizeResult:
     else:
         paths = [settings.data_dir]
     started_at = time.perf_counter()
-    dataset = load_dataset(settings, paths)
-    store = EmbeddedStore(dataset.quads)
+    store = EmbeddedStore.from_files(dataset_files(settings, paths), settings.base_iri)
     load_s = time.perf_counter() - started_at
     print(f"[{size}] {store.triple_count():,} triples loaded in {load_s:.1f} s", file=sys.stderr)
 
@@ -154,7 +153,7 @@ def measure(size: int, repeat: int, workdir: Path, server: bool) -> SizeResult:
         baseline_median_ms=round(statistics.median(base_times), 2),
         baseline_per_query_ms={k: round(v, 2) for k, v in baseline.items()},
     )
-    del store, dataset
+    del store
     if server:
         serve_and_measure(result, paths[0], repeat)
     return result

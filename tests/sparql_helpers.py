@@ -18,47 +18,69 @@ import pyoxigraph as ox
 from fastapi import FastAPI
 
 from kb.config import Settings
-from kb.sources.rdf_files import LoadedDataset, SourceFile
+from kb.sources.rdf_files import DatasetFiles, SourceFile
 from kb.store.embedded import EmbeddedStore
 from kb.web.context import KnowledgeBase
 
 BACKENDS = ["embedded", "oxigraph-server"]
 
 
-def dataset_of(graphs: dict[str, Iterable[ox.Triple]]) -> LoadedDataset:
+@dataclass
+class GraphsFixture:
+    """Quads in named graphs, as if each graph came from a file."""
+
+    files: DatasetFiles
+    quads: list[ox.Quad]
+
+    def graphs(self) -> list[str]:
+        return self.files.graphs()
+
+
+def dataset_of(graphs: dict[str, Iterable[ox.Triple]]) -> GraphsFixture:
     """A dataset with one named graph per entry (as if each came from a file)."""
     sources, quads = [], []
     for graph, triples in graphs.items():
         sources.append(SourceFile(Path(f"{abs(hash(graph))}.nt"), graph, "data"))
         g = ox.NamedNode(graph)
         quads += [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
-    return LoadedDataset(sources, quads, content_hash=str(hash(tuple(quads))))
+    return GraphsFixture(DatasetFiles(sources, str(hash(tuple(quads)))), quads)
 
 
 def make_app(
-    dataset: LoadedDataset,
+    dataset: GraphsFixture | DatasetFiles,
     backend: str = "embedded",
     settings: Settings | None = None,
     oxigraph_server: object | None = None,
 ) -> FastAPI:
-    """The whole app on `dataset`; `oxigraph-server`: the dataset is pushed there first."""
+    """The whole app on `dataset` (quads, or files to load); `oxigraph-server`: the dataset
+    is pushed there first."""
     import server
-    from kb.publish.graph_store_push import push_dataset
+    from kb.publish.graph_store_push import push_store
     from kb.store.external import ExternalStore
 
     settings = settings or Settings(validate_on_start=False, query_workers=2)
+    if isinstance(dataset, GraphsFixture):
+        files = dataset.files
+        embedded = EmbeddedStore(dataset.quads, content_hash=files.content_hash)
+    else:
+        files = dataset
+        embedded = EmbeddedStore.from_files(files, settings.base_iri)
     if backend == "embedded":
-        store: EmbeddedStore | ExternalStore = EmbeddedStore(dataset.quads)
+        store: EmbeddedStore | ExternalStore = embedded
     else:
         assert oxigraph_server is not None
-        results = push_dataset(dataset, oxigraph_server.store_url)  # type: ignore[attr-defined]
+        results = push_store(
+            embedded.oxigraph,
+            files.graphs(),
+            oxigraph_server.store_url,  # type: ignore[attr-defined]
+        )
         assert all(200 <= status < 300 for _, _, status in results), results
         store = ExternalStore(
             oxigraph_server.query_url,  # type: ignore[attr-defined]
-            dataset.graphs(),
+            files.graphs(),
             settings.query_timeout_s,
         )
-    kb = KnowledgeBase(settings=settings, dataset=dataset, store=store)
+    kb = KnowledgeBase(settings=settings, dataset=files, store=store)
     return server.create_app(settings, knowledge_base=kb)
 
 

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.config import Settings
-from kb.sources.rdf_files import load_dataset
+from kb.sources.rdf_files import dataset_files
 from kb.store.changes import ChangeSet
+from kb.store.embedded import EmbeddedStore
 from kb.validation.affected_nodes import affected_focus_nodes, sparql_reads
 from kb.validation.change_validation import ChangeValidator, data_graphs
 from kb.validation.rdf_terms import ox_to_rdflib
@@ -29,19 +30,18 @@ class Shipped:
 
     def __init__(self) -> None:
         settings = Settings()
-        dataset = load_dataset(settings)
-        self.store = ox.Store()
-        self.store.bulk_extend(dataset.quads)
+        dataset = dataset_files(settings)
+        self.store = EmbeddedStore.from_files(dataset, settings.base_iri).oxigraph
         self.validator = ChangeValidator(settings)
         self.engine = self.validator.engine
         self.graphs = data_graphs(self.store)
         self.baseline = self.engine.validate_graphs_by_shape(self.store, self.graphs)
-        data = {s.graph for s in dataset.sources if s.role == "data"}
-        self.records = sorted(
-            {q.subject for q in dataset.quads if q.graph_name.value in data},  # type: ignore[union-attr]
-            key=lambda n: n.value,
-        )
-        self.data_quads = [q for q in dataset.quads if q.graph_name.value in data]  # type: ignore[union-attr]
+        self.data_quads = [
+            q
+            for graph in dataset.graphs_of("data")
+            for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        ]
+        self.records = sorted({q.subject for q in self.data_quads}, key=lambda n: n.value)
 
 
 @pytest.fixture(scope="module")

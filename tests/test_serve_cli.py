@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import ROOT, OxigraphServer, free_port
-from sparql_helpers import live_server
+from sparql_helpers import LiveServer, live_server
 
 BAD_RECORD = """
 @prefix alliance: <https://w3id.org/roma-alliance/ontology#> .
@@ -41,18 +42,41 @@ def test_serve_strict_refuses_data_with_violations(bad_data: Path) -> None:
     assert "violation" in (result.stdout + result.stderr)
 
 
-def test_serve_without_strict_serves_violations_with_a_warning(bad_data: Path) -> None:
-    env = {"ALLIANCE_VALIDATE_ON_START": "true"}
+def logged(server: LiveServer, text: str, timeout: float = 30) -> bool:
+    """Whether the server logs `text` within `timeout` s (start-up validation runs in the
+    background: the server answers before it ends)."""
+    deadline = time.monotonic() + timeout
+    while text not in server.output():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_serve_without_strict_serves_violations_with_a_warning(
+    bad_data: Path, tmp_path: Path
+) -> None:
+    env = {"ALLIANCE_VALIDATE_ON_START": "true", "ALLIANCE_STATE_DIR": str(tmp_path)}
     with live_server(env, "--data", str(bad_data)) as server:
         r = httpx.get(server.sparql, params={"query": "ASK { ?s a ?t }"})
         assert r.json()["boolean"] is True
+        assert logged(server, "serving anyway")
         assert "WARNING" in server.output() and "violation" in server.output()
 
 
-def test_serve_logs_the_validation_summary_of_the_shipped_data() -> None:
-    with live_server({"ALLIANCE_VALIDATE_ON_START": "true"}) as server:
+def test_serve_logs_the_validation_summary_and_reuses_it_on_the_same_files(
+    tmp_path: Path,
+) -> None:
+    env = {"ALLIANCE_VALIDATE_ON_START": "true", "ALLIANCE_STATE_DIR": str(tmp_path)}
+    with live_server(env) as server:
         assert httpx.get(server.base + "/health").json()["triples"] > 1000
-        assert "validation:" in server.output()
+        assert logged(server, "validation:")
+        assert "validated in" in server.output()
+    assert len(list((tmp_path / "validation").glob("*.pickle"))) == 1
+    with live_server(env) as server:
+        assert logged(server, "validation:")
+        assert "reused from the state directory" in server.output()
+        assert "validated in" not in server.output()
 
 
 def test_query_command_prints_results() -> None:

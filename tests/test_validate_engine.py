@@ -22,7 +22,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
 from kb.config import Settings
-from kb.sources.rdf_files import InputError, load_dataset
+from kb.sources.rdf_files import InputError, dataset_files, parse_file
 from kb.validation.rdf_terms import triples_to_graph
 from kb.validation.report import ValidationReport, ValidationResult, _key_term
 from kb.validation.shacl_engine import (
@@ -37,6 +37,7 @@ from kb.validation.validator import (
     UnsupportedMediaTypeError,
     _engine_results,
     load_shapes,
+    load_store,
     run_pyshacl,
     skolemize_shapes,
     validate_dataset,
@@ -63,7 +64,7 @@ def keys(report: ValidationReport) -> set[tuple[str, ...]]:
 
 
 def both_engines(settings: Settings, paths: list[Path] | None) -> tuple[set, set]:
-    dataset = load_dataset(settings, paths)
+    dataset = dataset_files(settings, paths)
     fast = validate_dataset(settings, dataset, engine="fast")
     reference = validate_dataset(settings, dataset, engine="pyshacl")
     assert fast.engine == "fast" and reference.engine == "pyshacl"
@@ -102,7 +103,7 @@ def test_the_bad_fixture_trips_every_kind_of_constraint() -> None:
     """So the agreement above is not agreement on nothing."""
     settings = fixture_settings()
     report = validate_dataset(
-        settings, load_dataset(settings, [VALIDATE / "engine-bad.ttl"]), engine="fast"
+        settings, dataset_files(settings, [VALIDATE / "engine-bad.ttl"]), engine="fast"
     )
     components = {str(r.constraint_component).rsplit("#", 1)[1] for r in report.results}
     assert components >= {
@@ -134,7 +135,7 @@ def test_the_bad_fixture_trips_every_kind_of_constraint() -> None:
 def test_a_zero_positive_integer_is_a_violation_though_the_store_keeps_it_as_integer_0() -> None:
     settings = fixture_settings()
     report = validate_dataset(
-        settings, load_dataset(settings, [VALIDATE / "engine-bad.ttl"]), engine="fast"
+        settings, dataset_files(settings, [VALIDATE / "engine-bad.ttl"]), engine="fast"
     )
     datatype_values = {
         str(r.value)
@@ -159,7 +160,8 @@ def test_every_sparql_constraint_of_the_shapes_fires_on_some_fixture() -> None:
     engine = FastEngine(shapes)
     fired = set()
     for fixture in shapes_fixtures():
-        quads = load_dataset(settings, [fixture]).quads
+        files = dataset_files(settings, [fixture])
+        quads = [q for s in files.sources for q in parse_file(s.path, s.graph)]
         store = ox.Store()
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
         fired |= {r.source_constraint for r in engine.validate(store, None, quads)}
@@ -322,7 +324,7 @@ def test_an_unsupported_feature_is_refused_by_fast_and_auto_falls_back_to_pyshac
     settings = Settings(shapes_dir=tmp_path)
     with pytest.raises(UnsupportedShapeError):
         FastEngine(load_shapes(settings))
-    dataset = load_dataset(settings, [VALIDATE / "engine-warning.ttl"])
+    dataset = dataset_files(settings, [VALIDATE / "engine-warning.ttl"])
     report = validate_dataset(settings, dataset, engine="auto")
     assert report.engine == "pyshacl"
     assert {str(r.focus_node) for r in report.violations} == {CITY + "paris"}
@@ -343,7 +345,7 @@ def test_an_ill_formed_sparql_constraint_is_refused_by_fast_and_auto_alike(
 ) -> None:
     (tmp_path / "minus.ttl").write_text(MINUS_SHAPE)
     settings = Settings(shapes_dir=tmp_path)
-    dataset = load_dataset(settings, [VALIDATE / "engine-warning.ttl"])
+    dataset = dataset_files(settings, [VALIDATE / "engine-warning.ttl"])
     for engine in ("fast", "auto"):
         with pytest.raises(InvalidShapeError, match=r"ex:S|test#S>.*MINUS is not allowed"):
             validate_dataset(settings, dataset, engine=engine)
@@ -410,31 +412,32 @@ def test_not_exists_is_kept_when_it_reads_a_variable_the_outer_triples_may_not_b
 # -- uploads --------------------------------------------------------------------------------
 
 
-def context() -> tuple[Settings, object]:
+def context() -> tuple[Settings, ox.Store]:
     settings = fixture_settings()
-    return settings, load_dataset(settings, [VALIDATE / "engine-ok.ttl"])
+    files = dataset_files(settings, [VALIDATE / "engine-ok.ttl"])
+    return settings, load_store(settings, files)
 
 
 def test_an_upload_is_validated_in_context_and_only_its_records_are_reported() -> None:
     settings, kb = context()
-    before = len(kb.quads)  # type: ignore[attr-defined]
+    before = len(kb)
     body = (
         f"<{CITY}nice> a <{EX}City> ; <http://www.w3.org/2004/02/skos/core#prefLabel> "
         f'"Nice"@en ; <{EX}number> "1"^^<http://www.w3.org/2001/XMLSchema#positiveInteger> .'
     ).encode()
-    report = validate_upload(settings, body, "text/turtle; charset=utf-8", kb)  # type: ignore[arg-type]
+    report = validate_upload(settings, body, "text/turtle; charset=utf-8", kb)
     # number 1 is ghent's too: the SPARQL constraint sees the knowledge base
     assert {(str(r.focus_node), r.constraint_component) for r in report.violations} == {
         (CITY + "nice", SH.SPARQLConstraintComponent)
     }
     assert all(r.source_file == "request body" for r in report.results)
-    assert len(kb.quads) == before  # type: ignore[attr-defined]
+    assert len(kb) == before
 
 
 def test_a_json_ld_upload_is_read() -> None:
     settings, kb = context()
     body = json.dumps({"@id": f"{CITY}Bad", "@type": f"{EX}City", f"{EX}code": "ZZZ"}).encode()
-    report = validate_upload(settings, body, "application/ld+json", kb)  # type: ignore[arg-type]
+    report = validate_upload(settings, body, "application/ld+json", kb)
     assert not report.conforms
     assert {str(r.focus_node) for r in report.results} == {CITY + "Bad"}
 
@@ -443,13 +446,13 @@ def test_a_remote_json_ld_context_is_refused_without_network() -> None:
     settings, kb = context()
     body = b'{"@context": "http://schema.org/", "@id": "http://example.org/x", "name": "x"}'
     with pytest.raises(InputError):
-        validate_upload(settings, body, "application/ld+json", kb)  # type: ignore[arg-type]
+        validate_upload(settings, body, "application/ld+json", kb)
 
 
 def test_an_unparsable_upload_is_an_input_error_with_line_and_column() -> None:
     settings, kb = context()
     with pytest.raises(InputError) as caught:
-        validate_upload(settings, b"<http://a> <http://b> .\n", "text/turtle", kb)  # type: ignore[arg-type]
+        validate_upload(settings, b"<http://a> <http://b> .\n", "text/turtle", kb)
     assert caught.value.line == 1 and caught.value.column is not None
     assert caught.value.located().startswith("request body:1:")
 
@@ -457,7 +460,7 @@ def test_an_unparsable_upload_is_an_input_error_with_line_and_column() -> None:
 def test_an_upload_in_another_format_is_refused() -> None:
     settings, kb = context()
     with pytest.raises(UnsupportedMediaTypeError):
-        validate_upload(settings, b"<rdf:RDF/>", "application/rdf+xml", kb)  # type: ignore[arg-type]
+        validate_upload(settings, b"<rdf:RDF/>", "application/rdf+xml", kb)
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -465,13 +468,15 @@ def test_an_upload_in_another_format_is_refused() -> None:
 
 def sample_report() -> ValidationReport:
     settings = fixture_settings()
-    dataset = load_dataset(settings, [VALIDATE / "engine-bad.ttl", VALIDATE / "engine-warning.ttl"])
+    dataset = dataset_files(
+        settings, [VALIDATE / "engine-bad.ttl", VALIDATE / "engine-warning.ttl"]
+    )
     return validate_dataset(settings, dataset)
 
 
 def test_conforms_means_no_violation_warnings_allowed() -> None:
     settings = fixture_settings()
-    report = validate_dataset(settings, load_dataset(settings, [VALIDATE / "engine-warning.ttl"]))
+    report = validate_dataset(settings, dataset_files(settings, [VALIDATE / "engine-warning.ttl"]))
     assert report.conforms and len(report.warnings) == 1 and not report.violations
     assert report.summary() == "0 violations, 1 warning in 1 record"
     assert report.summary("fr") == "0 violations, 1 avertissement dans 1 fiche"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from kb.config import get_settings
 from kb.publish.export import ExportRefusedError, export, is_export_dir
-from kb.sources.rdf_files import InputError, load_dataset
+from kb.sources.rdf_files import InputError, dataset_files
+from kb.store.embedded import EmbeddedStore
 
 
 def run_export_command(args: argparse.Namespace) -> int:
@@ -34,8 +35,9 @@ def run_export_command(args: argparse.Namespace) -> int:
         return 2
     try:
         progress("loading the knowledge base")
-        dataset = load_dataset(settings)
-        result = export(settings, dataset, out, progress=progress)
+        files = dataset_files(settings)
+        store = EmbeddedStore.from_files(files, settings.base_iri)
+        result = export(settings, store, out, files=files, progress=progress)
     except InputError as exc:
         print(f"alliance-kb export: {exc.located()}", file=sys.stderr)
         return 2

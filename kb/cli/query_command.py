@@ -11,7 +11,8 @@ import pyoxigraph as ox
 
 from kb.config import Settings, get_settings
 from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
-from kb.sources.rdf_files import InputError, load_dataset
+from kb.sources.rdf_files import InputError, dataset_files
+from kb.store.embedded import EmbeddedStore
 from kb.store.query_text import explain_syntax_error
 from kb.store.query_workers import QueryFailed, QueryTimeout
 from kb.store.result_formats import (
@@ -62,7 +63,8 @@ def run_query_command(args: argparse.Namespace) -> int:
     if getattr(args, "store", None):
         settings = settings.model_copy(update={"store_url": args.store})
     try:
-        dataset = load_dataset(settings, [args.data] if getattr(args, "data", None) else None)
+        dataset = dataset_files(settings, [args.data] if getattr(args, "data", None) else None)
+        store = None if settings.store_url else EmbeddedStore.from_files(dataset, settings.base_iri)
     except InputError as exc:
         print(f"alliance-kb query: {exc}", file=sys.stderr)
         return 2
@@ -81,9 +83,8 @@ def run_query_command(args: argparse.Namespace) -> int:
                 settings.store_url, dataset.graphs(), settings.query_timeout_s
             ).run(text)
         else:
-            from kb.store.embedded import EmbeddedStore
-
-            result = EmbeddedStore(dataset.quads).run(text)
+            assert store is not None
+            result = store.run(text)
             if isinstance(result, ox.QuerySolutions):
                 kind = "solutions"
                 payload = ([v.value for v in result.variables], [tuple(s) for s in result])

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from kb.config import get_settings
-from kb.sources.rdf_files import InputError, load_dataset
+from kb.sources.rdf_files import InputError, dataset_files
 from kb.validation.shacl_engine import ShapeError
 from kb.validation.validator import validate_dataset, validate_paths
 
@@ -33,7 +33,7 @@ def run_validate_command(args: argparse.Namespace) -> int:
             standalone = getattr(args, "standalone", False)
             report = validate_paths(settings, args.paths, engine, standalone)
         else:
-            report = validate_dataset(settings, load_dataset(settings), engine)
+            report = validate_dataset(settings, dataset_files(settings), engine)
     except InputError as exc:
         print(exc.located(), file=sys.stderr)
         return 2

@@ -154,21 +154,40 @@ class SortedDump:
         blank_nodes: bool | None = None,
         graphs: list[str] | None = None,
     ) -> SortedDump:
-        """Sort the quads as they were parsed (not from an Oxigraph `Store`, which turns
-        `xsd:positiveInteger` and the other derived integer types into `xsd:integer`).
+        """Sort the quads (see `from_nquads`)."""
+        blob = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        return cls.from_nquads(blob, default_graph, blank_nodes, graphs, quads)
+
+    @classmethod
+    def from_nquads(
+        cls,
+        blob: bytes,
+        default_graph: bool | None = None,
+        blank_nodes: bool | None = None,
+        graphs: list[str] | None = None,
+        quads: list[ox.Quad] | None = None,
+    ) -> SortedDump:
+        """Sort N-Quads text (a store's dump: `Store.dump(format=N_QUADS)`), with no Python
+        object per quad unless there are blank nodes to relabel or default-graph quads.
 
         `default_graph=False` promises that every quad is in a named graph: each N-Quads
         line then ends with its graph IRI, cut off without parsing the line; with the list
-        of `graphs` too, a graph whose lines are contiguous (one file each, as loaded) is
-        cut out of the N-Quads text whole, with no Python work per line.
+        of `graphs` too, a graph whose lines are contiguous (one file each, as loaded, or
+        a store's dump) is cut out of the N-Quads text whole, with no Python work per line.
+        (An Oxigraph store gives literals back by value: `"02"^^xsd:integer` as `"2"`, a
+        derived integer type as `xsd:integer`; the shipped data is written canonically.)
         """
-        blob = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        if quads is None and (
+            default_graph is not False or (blank_nodes is not False and b"_:" in blob)
+        ):
+            quads = list(ox.parse(blob, format=ox.RdfFormat.N_QUADS))
         if blank_nodes is None and b"_:" not in blob:
             blank_nodes = False  # no blank node label anywhere: none to relabel
-        if blank_nodes is not False and has_blank_nodes(quads):
+        if blank_nodes is not False and quads is not None and has_blank_nodes(quads):
             quads = canonical_quads(quads, True)
             blob = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         if default_graph is None:
+            assert quads is not None
             default_graph = any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
         blobs: dict[str, bytes] = {}  # graph → its N-Triples lines (unsorted)
         if not default_graph and graphs is not None:
@@ -176,6 +195,7 @@ class SortedDump:
         if not blobs and blob:
             heads: dict[str, list[bytes]] = {}
             if default_graph:
+                assert quads is not None
                 for quad in quads:
                     line = (ox.serialize([quad], format=ox.RdfFormat.N_QUADS) or b"")[:-3]
                     key = ""

@@ -10,8 +10,11 @@ Files (see `kb.publish.distribution.FILES`): alliance.{ttl,nt.gz,jsonld,rdf,trig
 ontology.ttl, shapes.ttl, context.jsonld, csv/{kind}.csv,
 csv/csv-metadata.json, void.ttl, feed.atom, catalog.ttl and SHA256SUMS.
 
-The server calls `served_export` at start-up: an export of the same loaded
-dataset into `settings.dumps_dir`, cached by the dataset's content hash.
+Everything is read from the store (`kb.store.embedded`): the dumps from its
+N-Quads, the tables and statistics by SPARQL. The server calls `served_export`:
+an export of the store as it is into `settings.dumps_dir`, made in a forked
+process (a consistent snapshot while curators commit; its memory is returned
+when it ends), cached by the store's content hash and generation.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ from kb.publish.distribution import (
 )
 from kb.publish.feed import atom_feed
 from kb.publish.void import VOID_PREFIXES, compute_statistics, void_dataset_iri, void_triples
-from kb.sources.rdf_files import LoadedDataset, data_files, parse_file
+from kb.sources.rdf_files import DatasetFiles, data_files, parse_file
+from kb.store.child_processes import call_in_child
 from kb.store.embedded import EmbeddedStore, KnowledgeStore
 
 log = logging.getLogger("kb.publish.export")
@@ -73,11 +77,9 @@ class ExportResult:
         return next((f for f in self.files if f.name == name), None)
 
 
-def _default_graph_used(store: KnowledgeStore) -> bool | None:
+def _default_graph_used(store: ox.Store) -> bool:
     """Whether the store's default graph holds triples (the loader never puts any there)."""
-    if not isinstance(store, EmbeddedStore):
-        return None
-    return bool(store.oxigraph.query("ASK { ?s ?p ?o }", default_graph=ox.DefaultGraph()))
+    return bool(store.query("ASK { ?s ?p ?o }", default_graph=ox.DefaultGraph()))
 
 
 def shapes_quads(settings: Settings) -> list[ox.Quad]:
@@ -98,16 +100,21 @@ def _release_mtime(release: Release) -> int:
 
 def write_export(
     settings: Settings,
-    dataset: LoadedDataset,
+    store: EmbeddedStore,
     target: Path,
-    store: KnowledgeStore | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
-    """Write every distribution into `target` (an empty directory); no validation here."""
+    """Write every distribution into `target` (an empty directory); no validation here.
+
+    The store must not change meanwhile (the server exports from a forked snapshot)."""
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    store = store or EmbeddedStore(dataset.quads)
+    with store.reading() as oxigraph:
+        blob = oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
+        default_graph = _default_graph_used(oxigraph)
+        graphs = sorted(g.value for g in oxigraph.named_graphs() if isinstance(g, ox.NamedNode))
+    quad_count = blob.count(b"\n")
     timings["store"] = time.perf_counter() - started
 
     def step(name: str, since: float) -> float:
@@ -125,14 +132,13 @@ def write_export(
     records = csv_tables.records_by_kind(store, settings.base_iri)
     prefixes = serialize.turtle_prefixes(settings.base_iri, records)
     context = serialize.jsonld_context(settings.base_iri)
-    dump = serialize.SortedDump.from_quads(
-        dataset.quads, _default_graph_used(store), graphs=dataset.graphs()
-    )
+    dump = serialize.SortedDump.from_nquads(blob, default_graph, graphs=graphs)
+    del blob
     now = step("sorted the quads", now)
 
     target.mkdir(parents=True, exist_ok=True)
     (target / "csv").mkdir(exist_ok=True)
-    shared = len(dataset.quads) != len(dump.union)  # some triple is in two graphs
+    shared = quad_count != len(dump.union)  # some triple is in two graphs
     # gzip releases the GIL: compress N-Triples while the other writers run
     with (
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -231,11 +237,14 @@ def write_export(
     return ExportResult(target, release, files, timings)
 
 
-def check_conformance(settings: Settings, dataset: LoadedDataset) -> None:
+def check_conformance(
+    settings: Settings, store: EmbeddedStore, files: DatasetFiles | None = None
+) -> None:
     """Raise `ExportRefusedError` when the data has SHACL violations."""
-    from kb.validation.validator import validate_dataset
+    from kb.validation.validator import validate_store
 
-    report = validate_dataset(settings, dataset)
+    with store.reading() as oxigraph:
+        report = validate_store(settings, oxigraph, files)
     if not report.conforms:
         raise ExportRefusedError(f"the data does not conform to the shapes: {report.summary('en')}")
 
@@ -246,11 +255,11 @@ def is_export_dir(path: Path) -> bool:
 
 def export(
     settings: Settings,
-    dataset: LoadedDataset,
+    store: EmbeddedStore,
     out: Path,
     *,
     check: bool = True,
-    store: KnowledgeStore | None = None,
+    files: DatasetFiles | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
     """Validate (unless `check` is False), write into a temporary directory, swap it in."""
@@ -264,12 +273,12 @@ def export(
     if check:
         if progress:
             progress("validating the data against the shapes")
-        check_conformance(settings, dataset)
+        check_conformance(settings, store, files)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; an export is public
     try:
-        result = write_export(settings, dataset, staging, store, progress)
+        result = write_export(settings, store, staging, progress)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -299,36 +308,41 @@ def _swap(staging: Path, out: Path) -> None:
 _served_lock = threading.Lock()
 
 
-def served_export(
-    settings: Settings, dataset: LoadedDataset, store: KnowledgeStore | None = None
-) -> Path:
-    """The export the server serves under /dumps/: made from the loaded dataset, once per
-    content hash and public URL (the catalog names the URLs), in `settings.dumps_dir/KEY`.
+def served_export(settings: Settings, files: DatasetFiles, store: KnowledgeStore) -> Path:
+    """The export the server serves under /dumps/: made from the store as it is, once per
+    state of the store (content hash and generation) and public URL (the catalog names the
+    URLs), in `settings.dumps_dir/KEY`.
 
-    No conformance check: the server serves what it loaded (it has logged the validation
-    summary), so /dumps/ always matches /sparql.
+    An embedded store is exported by a forked process (a consistent snapshot, its memory
+    returned when it ends); for an external store, the files are loaded into a scratch
+    store first. No conformance check: the server serves what it holds (it has logged the
+    validation summary), so /dumps/ always matches /sparql.
     """
-    key = _served_key(settings, dataset)
+    embedded = store if isinstance(store, EmbeddedStore) else None
+    key = _served_key(settings, embedded.state_key if embedded else files.content_hash)
     directory = settings.dumps_dir / key
     with _served_lock:
         if is_export_dir(directory):
             return directory
-        if not isinstance(store, EmbeddedStore):
-            store = None  # an external store: export from the files' quads, as loaded
         started = time.perf_counter()
-        export(settings, dataset, directory, check=False, store=store)
+        if embedded is not None and embedded.writable:
+            call_in_child(
+                embedded.gate,
+                lambda: export(settings, embedded, directory, check=False).directory,
+            )
+        else:
+            source = embedded or EmbeddedStore.from_files(files, settings.base_iri)
+            export(settings, source, directory, check=False)
         log.info("exported the dumps to %s in %.2f s", directory, time.perf_counter() - started)
         # Exports of other data are left alone: another server (another --data) may be
         # serving them from the same directory.
         return directory
 
 
-def _served_key(settings: Settings, dataset: LoadedDataset) -> str:
+def _served_key(settings: Settings, state: str) -> str:
     import hashlib
 
     digest = hashlib.sha256(
-        "\0".join(
-            [dataset.content_hash, settings.public_url, settings.host, str(settings.port)]
-        ).encode()
+        "\0".join([state, settings.public_url, settings.host, str(settings.port)]).encode()
     )
     return digest.hexdigest()[:20]

@@ -8,31 +8,28 @@ graph, 2 unreadable input or unreachable store.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import httpx
 import pyoxigraph as ox
 
-from kb.sources.rdf_files import LoadedDataset
 
-
-def push_dataset(
-    dataset: LoadedDataset, url: str, timeout_s: float = 60.0, auth: httpx.Auth | None = None
+def push_store(
+    store: ox.Store,
+    graphs: list[str],
+    url: str,
+    timeout_s: float = 60.0,
+    auth: httpx.Auth | None = None,
 ) -> list[tuple[str, int, int]]:
-    """PUT every graph; returns (graph, triples, HTTP status) per graph."""
-    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
-    for q in dataset.quads:
-        if isinstance(q.graph_name, ox.NamedNode):
-            by_graph[q.graph_name.value].append(ox.Triple(q.subject, q.predicate, q.object))
+    """PUT each of `graphs` as N-Triples, straight from the store's dump; returns (graph,
+    triples, HTTP status) per graph."""
     results = []
     with httpx.Client(timeout=timeout_s, auth=auth) as client:
-        for graph in dataset.graphs():
-            body = ox.serialize(by_graph.get(graph, []), format=ox.RdfFormat.N_TRIPLES)
+        for graph in graphs:
+            body = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)) or b""
             response = client.put(
                 url,
                 params={"graph": graph},
                 content=body,
                 headers={"Content-Type": "application/n-triples"},
             )
-            results.append((graph, len(by_graph.get(graph, [])), response.status_code))
+            results.append((graph, body.count(b"\n"), response.status_code))
     return results

@@ -1,9 +1,11 @@
-"""Files → graphs: find the knowledge base's source files and parse them.
+"""Files → graphs: find the knowledge base's source files and load them into a store.
 
 One named graph per source file of `data/` (`{base}graph/{stem}`), plus
 `graph/ontology` for the ontology and `graph/vocabularies` for every SKOS
-vocabulary. Parsing is done by Oxigraph's parsers; a syntax error becomes an
-`InputError` that names the file, line and column.
+vocabulary. Files load straight into a pyoxigraph store (`load_into`: Oxigraph's
+parsers, no Python object per triple); a syntax error becomes an `InputError`
+that names the file, line and column. `DatasetFiles` is what the rest of the
+knowledge base keeps of them: the list of files and graphs, and a content hash.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class InputError(Exception):
         self.column = column
         super().__init__(self.located())
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled back from a trial process
+        return (type(self), (self.path, self.message, self.line, self.column))
+
     def located(self) -> str:
         where = self.path
         if self.line is not None:
@@ -60,23 +65,25 @@ class SourceFile:
 
 
 @dataclass
-class LoadedDataset:
-    """Every quad of the knowledge base, with where each graph came from."""
+class DatasetFiles:
+    """The files of the knowledge base, the graph each loads into, and their content hash.
+
+    The quads themselves live in the store (`kb.store.embedded`), never here.
+    """
 
     sources: list[SourceFile]
-    quads: list[ox.Quad] = field(default_factory=list)
-    content_hash: str = ""
+    content_hash: str = field(default="")
 
     def graphs(self) -> list[str]:
         return sorted({s.graph for s in self.sources})
 
-    def quads_in(self, role: str) -> Iterator[ox.Quad]:
-        graphs = {s.graph for s in self.sources if s.role == role}
-        return (
-            q
-            for q in self.quads
-            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs
-        )
+    def graphs_of(self, role: str) -> list[str]:
+        """The graphs of one role: "ontology", "vocabularies" or "data"."""
+        return sorted({s.graph for s in self.sources if s.role == role})
+
+    def file_of(self, graph: str) -> Path | None:
+        """The data file a graph is loaded from (curation writes a record's file back)."""
+        return next((s.path for s in self.sources if s.graph == graph), None)
 
 
 def data_files(directory: Path) -> list[Path]:
@@ -109,32 +116,71 @@ def discover_sources(
     return sources
 
 
-def parse_file(path: Path, graph: str, base_iri: str = CANONICAL_BASE_IRI) -> list[ox.Quad]:
-    """Parse one file into quads of `graph`, rewriting the canonical base to `base_iri`."""
+def rdf_format(path: Path) -> ox.RdfFormat:
     fmt = RDF_FORMATS.get(path.suffix)
     if fmt is None:
         raise InputError(
             path,
             f"unknown RDF file type {path.suffix!r} (expected one of {', '.join(RDF_FORMATS)})",
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, exc.strerror or str(exc)) from exc
+    return fmt
+
+
+def iter_file(path: Path, graph: str, base_iri: str = CANONICAL_BASE_IRI) -> Iterator[ox.Quad]:
+    """The quads of one file in `graph`, as parsed (streamed), the canonical base replaced
+    by `base_iri`. A syntax error raises `InputError` when the parser reaches it."""
+    fmt = rdf_format(path)
     graph_node = ox.NamedNode(graph)
     try:
-        triples = ox.parse(
-            data,
-            format=fmt,
-            base_iri=path.resolve().as_uri(),
-            without_named_graphs=fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS),
-        )
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph_node) for t in triples]
+        with open(path, "rb") as data:
+            triples = ox.parse(
+                data,
+                format=fmt,
+                base_iri=path.resolve().as_uri(),
+                without_named_graphs=fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS),
+            )
+            for t in triples:
+                quad = ox.Quad(t.subject, t.predicate, t.object, graph_node)
+                yield quad if base_iri == CANONICAL_BASE_IRI else rebase_quad(quad, base_iri)
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from exc
     except SyntaxError as exc:
         raise InputError(path, _parser_message(exc), exc.lineno, exc.offset) from exc
-    if base_iri != CANONICAL_BASE_IRI:
-        quads = [rebase_quad(q, base_iri) for q in quads]
-    return quads
+
+
+def parse_file(path: Path, graph: str, base_iri: str = CANONICAL_BASE_IRI) -> list[ox.Quad]:
+    """Every quad of one (small) file: shapes, an upload, a file under review."""
+    return list(iter_file(path, graph, base_iri))
+
+
+def load_into(store: ox.Store, source: SourceFile, base_iri: str = CANONICAL_BASE_IRI) -> None:
+    """Load one file into `store`, in its graph, without a Python object per triple.
+
+    Oxigraph's bulk loader parses and inserts in Rust. Files of quads (TriG, N-Quads),
+    whose own graphs the loader would keep, and a base IRI other than the canonical one
+    (every IRI rewritten) go through `iter_file` instead, a batch at a time.
+    """
+    fmt = rdf_format(source.path)
+    if base_iri != CANONICAL_BASE_IRI or fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        batch: list[ox.Quad] = []
+        for quad in iter_file(source.path, source.graph, base_iri):
+            batch.append(quad)
+            if len(batch) >= 100_000:
+                store.bulk_extend(batch)
+                batch.clear()
+        store.bulk_extend(batch)
+        return
+    try:
+        store.bulk_load(
+            path=source.path,
+            format=fmt,
+            base_iri=source.path.resolve().as_uri(),
+            to_graph=ox.NamedNode(source.graph),
+        )
+    except SyntaxError as exc:
+        raise InputError(source.path, _parser_message(exc), exc.lineno, exc.offset) from exc
+    except OSError as exc:
+        raise InputError(source.path, exc.strerror or str(exc)) from exc
 
 
 def _parser_message(exc: SyntaxError) -> str:
@@ -169,13 +215,22 @@ def rebase_quad(quad: ox.Quad, base_iri: str) -> ox.Quad:
     )
 
 
-def load_dataset(settings: Settings, data_paths: Iterable[Path] | None = None) -> LoadedDataset:
-    """Parse every source file; the first syntax error stops the load with an `InputError`."""
+def dataset_files(settings: Settings, data_paths: Iterable[Path] | None = None) -> DatasetFiles:
+    """The knowledge base's files (see `discover_sources`) and their content hash.
+
+    The hash covers the base IRI and each file's name, graph, size and modification time
+    (in nanoseconds), not its bytes: a store on disk built from the same files is reused
+    without reading them (160 MB at a million triples would take longer than the whole
+    start). An edit changes the time; `touch` forces a rebuild.
+    """
     sources = discover_sources(settings, data_paths)
-    dataset = LoadedDataset(sources)
     digest = hashlib.sha256(settings.base_iri.encode())
     for source in sources:
-        digest.update(str(source.path.name).encode() + b"\0" + source.path.read_bytes())
-        dataset.quads += parse_file(source.path, source.graph, settings.base_iri)
-    dataset.content_hash = digest.hexdigest()
-    return dataset
+        try:
+            stat = source.path.stat()
+        except OSError as exc:
+            raise InputError(source.path, exc.strerror or str(exc)) from exc
+        digest.update(
+            f"\0{source.path.name}\0{source.graph}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()
+        )
+    return DatasetFiles(sources, digest.hexdigest())

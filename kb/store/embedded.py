@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import json
 import logging
 import shutil
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -38,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 
+from kb.sources.rdf_files import DatasetFiles, load_into
 from kb.store.changes import ChangeSet, Listener, ReadOnlyStoreError
 from kb.store.child_processes import call_in_child, fork_under
 from kb.store.query_text import inspect_query
@@ -108,20 +110,52 @@ class EmbeddedStore:
         quads: Iterable[ox.Quad] = (),
         location: str | Path | None = None,
         content_hash: str = "",
+        *,
+        fill: Callable[[ox.Store], None] | None = None,
     ) -> None:
+        """A store holding `quads` (tests, small data), or what `fill` puts into a fresh
+        one (`from_files`); on disk at `location`, reused while `content_hash` is the same."""
         self.location = Path(location) if location else None
         self.reused = False
+        self.content_hash = content_hash
         self.gate = StoreGate()
         #: Bumped by every commit; the state a query worker or a cached response comes from.
         self.generation = 0
         self._listeners: list[Listener] = []
         self._quad_count: int | None = None
         self._graph_counts: dict[str, int] | None = None
+
+        def fill_with_quads(store: ox.Store) -> None:
+            store.bulk_extend(quads)
+
+        fill = fill or fill_with_quads
         if self.location is None:
             self.oxigraph = ox.Store()
-            self.oxigraph.bulk_extend(quads)
+            fill(self.oxigraph)
         else:
-            self.oxigraph = self._open_on_disk(self.location, quads, content_hash)
+            self.oxigraph = self._open_on_disk(self.location, fill, content_hash)
+
+    @classmethod
+    def from_files(
+        cls, files: DatasetFiles, base_iri: str, location: str | Path | None = None
+    ) -> EmbeddedStore:
+        """The store of the knowledge base's files, each loaded straight into its graph.
+
+        A syntax error raises `InputError` (file:line:col). On disk, a store built from
+        files with the same content hash is reused without reading them.
+        """
+
+        def fill(store: ox.Store) -> None:
+            for source in files.sources:
+                load_into(store, source, base_iri)
+
+        return cls(location=location, content_hash=files.content_hash, fill=fill)
+
+    @property
+    def state_key(self) -> str:
+        """Names the store's content: the files' hash, and the commits since (caches of
+        things made from the store, like the served dumps, are keyed by it)."""
+        return f"{self.content_hash}.{self.generation}" if self.generation else self.content_hash
 
     @property
     def writable(self) -> bool:
@@ -132,10 +166,17 @@ class EmbeddedStore:
     def store_path(self) -> Path | None:
         return self.location / "oxigraph" if self.location else None
 
-    def _open_on_disk(self, location: Path, quads: Iterable[ox.Quad], content_hash: str) -> Any:
+    def _open_on_disk(
+        self, location: Path, fill: Callable[[ox.Store], None], content_hash: str
+    ) -> Any:
+        """Open the store at `location` read-only, building it first unless the one there
+        was built from the same content hash. Beside it, `content-hash` and `counts.json`
+        (the counts of `triple_count` and `graph_counts`, so a reused store starts without
+        counting a million quads)."""
         location.mkdir(parents=True, exist_ok=True)
         path = location / "oxigraph"
         hash_file = location / "content-hash"
+        counts_file = location / "counts.json"
         with open(location / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time (several replicas)
             known = hash_file.read_text().strip() if hash_file.exists() else None
@@ -145,14 +186,29 @@ class EmbeddedStore:
             else:
                 log.info("building the on-disk store at %s", path)
                 hash_file.unlink(missing_ok=True)
+                counts_file.unlink(missing_ok=True)
                 shutil.rmtree(path, ignore_errors=True)
-                writer = ox.Store(str(path))
-                writer.bulk_extend(quads)
-                writer.flush()
-                del writer
-                gc.collect()  # closes the read-write handle before read-only ones open
+                try:
+                    writer = ox.Store(str(path))
+                    fill(writer)
+                    writer.flush()
+                    del writer
+                except BaseException:
+                    shutil.rmtree(path, ignore_errors=True)
+                    raise
+                finally:
+                    gc.collect()  # closes the read-write handle before read-only ones open
+            store = ox.Store.read_only(str(path))
+            try:
+                counts = json.loads(counts_file.read_text())
+                self._quad_count, self._graph_counts = counts["quads"], counts["graphs"]
+            except (OSError, ValueError, KeyError):
+                self.oxigraph = store
+                counts = {"quads": self.triple_count(), "graphs": self.graph_counts()}
+                counts_file.write_text(json.dumps(counts))
+            if known != content_hash:
                 hash_file.write_text(content_hash + "\n")
-        return ox.Store.read_only(str(path))
+        return store
 
     def open_for_worker(self) -> Any:
         """The store as a query worker process should use it (after fork)."""

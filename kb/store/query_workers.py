@@ -450,9 +450,9 @@ class WorkerPool:
         if zygote is not None:
             await asyncio.to_thread(zygote.close)
         for pid in list(self._zygote_pids):
-            # a retired zygote whose control socket was never closed (its retiring task was
-            # cancelled above) would wait for requests forever: stop it
-            with contextlib.suppress(ProcessLookupError):
+            # a zygote's workers die with it (even one forked for a spawn cut short here), and
+            # a retired zygote whose retiring task was cancelled above would wait forever
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError, OSError):
                 await asyncio.to_thread(os.waitpid, pid, 0)

@@ -19,7 +19,9 @@ reports either (and `UnsupportedShapeError` with ``fast``) on stderr and exits 2
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +33,16 @@ from rdflib.term import Node
 from kb.config import Settings
 from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
 from kb.sources.rdf_files import (
+    DatasetFiles,
     InputError,
-    LoadedDataset,
     data_files,
+    dataset_files,
     discover_sources,
-    load_dataset,
+    iter_file,
     parse_file,
 )
-from kb.validation.rdf_terms import ox_to_rdflib, triples_to_graph
+from kb.store.embedded import EmbeddedStore
+from kb.validation.rdf_terms import ox_to_rdflib, rdflib_to_ox, triples_to_graph
 from kb.validation.report import ValidationReport, ValidationResult
 from kb.validation.shacl_engine import InvalidShapeError, ShapeError
 
@@ -52,6 +56,7 @@ __all__ = [
     "ValidationResult",
     "load_shapes",
     "validate_dataset",
+    "validate_store",
     "validate_upload",
 ]
 
@@ -246,23 +251,57 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph) -> list[ValidationResult
     return results
 
 
+def union_store(
+    store: ox.Store, exclude: Collection[str] = (), extra: Iterable[ox.Quad] = ()
+) -> ox.Store:
+    """A scratch store with the RDF merge of `store`'s graphs (but the `exclude`d ones) and
+    the `extra` quads in its default graph: Oxigraph answers the fast engine's queries
+    about five times faster there than on the union of named graphs. Copied graph by graph
+    as N-Triples, in Rust (no Python object per triple)."""
+    scratch = ox.Store()
+    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+    graphs += [g for g in store.named_graphs() if g.value not in exclude]
+    for graph in graphs:
+        blob = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        if blob:
+            scratch.bulk_load(blob, format=ox.RdfFormat.N_TRIPLES)
+    scratch.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in extra)
+    return scratch
+
+
 def _engine_results(
     settings: Settings,
     shapes: Graph,
-    quads: list[ox.Quad],
+    data: ox.Store | list[ox.Quad],
     engine: str,
     focus_filter: set[Node] | None = None,
+    originals: Callable[[], Iterable[ox.Quad]] | None = None,
 ) -> tuple[list[ValidationResult], str]:
+    """Validate `data`: a scratch store (everything in its default graph, see
+    `union_store`), or quads as parsed (small data: they are their own originals).
+
+    `originals`: gives the data's quads as parsed (each call a new iterator), for the
+    literals an Oxigraph store does not keep as written (see `kb.validation.shacl_engine`;
+    pySHACL reads them instead of the store); without them, `sh:datatype` on a derived
+    integer type is checked on the store's values and values are reported as the store
+    gives them back.
+    """
     if engine not in ("auto", "fast", "pyshacl"):
         raise ValueError(f"unknown engine {engine!r} (auto, fast or pyshacl)")
+    if isinstance(data, list):
+        parsed = data
+        data = ox.Store()
+        data.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in parsed)
+
+        def originals() -> Iterable[ox.Quad]:
+            return parsed
+
     if engine in ("auto", "fast"):
         from kb.validation.shacl_engine import FastEngine, UnsupportedShapeError
 
         try:
             compiled = FastEngine(shapes)
-            store = ox.Store()  # everything in the default graph: the union, as for pySHACL
-            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-            return compiled.validate(store, focus_filter, quads), "fast"
+            return compiled.validate(data, focus_filter, originals and originals()), "fast"
         except UnsupportedShapeError as exc:
             if engine == "fast":
                 raise
@@ -271,6 +310,7 @@ def _engine_results(
             if engine == "fast":
                 raise InvalidShapeError(f"a SPARQL constraint Oxigraph rejects: {exc}") from exc
             log.warning("fast engine failed (%s); validating with pySHACL", exc)
+    quads = originals() if originals else data.quads_for_pattern(None, None, None)
     results = run_pyshacl(triples_to_graph(quads), shapes)
     if focus_filter is not None:
         results = [r for r in results if r.focus_node in focus_filter]
@@ -311,27 +351,73 @@ def _with_files(results: list[ValidationResult], where: dict[Node, str]) -> list
     return out
 
 
-def _subject_files(dataset: LoadedDataset) -> dict[Node, str]:
-    """Each subject of a data file → that file (the first, in load order)."""
-    files = {s.graph: _display_path(s.path) for s in dataset.sources if s.role == "data"}
+def _subject_files(
+    store: ox.Store, files: DatasetFiles, subjects: Iterable[Node]
+) -> dict[Node, str]:
+    """Each subject → the data file that describes it (the first in load order)."""
+    order = {s.graph: i for i, s in enumerate(files.sources) if s.role == "data"}
+    paths = {s.graph: _display_path(s.path) for s in files.sources if s.role == "data"}
     where: dict[Node, str] = {}
-    for q in dataset.quads:
-        graph = q.graph_name
-        if isinstance(graph, ox.NamedNode) and graph.value in files:
-            subject = ox_to_rdflib(q.subject)
-            if subject not in where:
-                where[subject] = files[graph.value]
+    for subject in set(subjects):
+        term = rdflib_to_ox(subject)
+        if not isinstance(term, ox.NamedNode | ox.BlankNode):
+            continue
+        graphs = {
+            q.graph_name.value
+            for q in store.quads_for_pattern(term, None, None)
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in order
+        }
+        if graphs:
+            where[subject] = paths[min(graphs, key=order.__getitem__)]
     return where
 
 
-def validate_dataset(
-    settings: Settings, dataset: LoadedDataset, engine: str = "auto"
+def _originals(files: DatasetFiles | None, base_iri: str) -> Callable[[], Iterator[ox.Quad]] | None:
+    """The data's quads as parsed (streamed from the files anew at each call), or None."""
+    if files is None:
+        return None
+    sources = files.sources
+
+    def stream() -> Iterator[ox.Quad]:
+        return itertools.chain.from_iterable(iter_file(s.path, s.graph, base_iri) for s in sources)
+
+    return stream
+
+
+def validate_store(
+    settings: Settings,
+    store: ox.Store,
+    files: DatasetFiles | None = None,
+    engine: str = "auto",
 ) -> ValidationReport:
-    """Validate the loaded knowledge base (ontology + vocabularies + records) against shapes/."""
+    """Validate the knowledge base held by `store` (its named graphs: ontology, vocabularies,
+    records) against shapes/. With the `files` it was loaded from, results name the file
+    of their record, and literals are checked as the files write them."""
     shapes = load_shapes(settings)
-    results, used = _engine_results(settings, shapes, dataset.quads, engine)
-    results = _with_files(results, _subject_files(dataset))
+    data = union_store(store)
+    results, used = _engine_results(
+        settings, shapes, data, engine, originals=_originals(files, settings.base_iri)
+    )
+    del data
+    if files is not None:
+        results = _with_files(results, _subject_files(store, files, _focus_nodes(results)))
     return ValidationReport(results, shapes, used, report_prefixes(settings))
+
+
+def _focus_nodes(results: list[ValidationResult]) -> list[Node]:
+    return [r.focus_node for r in results]
+
+
+def load_store(settings: Settings, files: DatasetFiles) -> ox.Store:
+    """The files loaded into a new in-memory store, one named graph each."""
+    return EmbeddedStore.from_files(files, settings.base_iri).oxigraph
+
+
+def validate_dataset(
+    settings: Settings, files: DatasetFiles, engine: str = "auto"
+) -> ValidationReport:
+    """Validate the knowledge base's files (ontology + vocabularies + records) against shapes/."""
+    return validate_store(settings, load_store(settings, files), files, engine)
 
 
 def validate_paths(
@@ -346,20 +432,36 @@ def validate_paths(
     rule). Standalone, the files are validated with the ontology and vocabularies only.
     """
     if standalone:
-        return validate_dataset(settings, load_dataset(settings, paths), engine)
+        return validate_dataset(settings, dataset_files(settings, paths), engine)
     given = [s.path for s in discover_sources(settings, paths) if s.role == "data"]
     replaced = {path.stem for path in given}
     context = [path for path in data_files(settings.data_dir) if path.stem not in replaced]
-    dataset = load_dataset(settings, [*given, *context])
-    given_graphs = {ox.NamedNode(settings.graph_iri(stem)) for stem in replaced}
-    focus = {ox_to_rdflib(q.subject) for q in dataset.quads if q.graph_name in given_graphs}
+    files = dataset_files(settings, [*given, *context])
+    store = load_store(settings, files)
+    given_graphs = {settings.graph_iri(stem) for stem in replaced}
+    focus: set[Node] = set()
+    for graph in given_graphs:
+        focus |= {
+            ox_to_rdflib(q.subject)
+            for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        }
     shapes = load_shapes(settings)
-    results, used = _engine_results(settings, shapes, dataset.quads, engine)
-    without_given = [q for q in dataset.quads if q.graph_name not in given_graphs]
-    already, _ = _engine_results(settings, shapes, without_given, engine)
+    originals = _originals(files, settings.base_iri)
+    results, used = _engine_results(settings, shapes, union_store(store), engine, None, originals)
+    without_given = union_store(store, exclude=given_graphs)
+    context_files = DatasetFiles([s for s in files.sources if s.graph not in given_graphs])
+    already, _ = _engine_results(
+        settings,
+        shapes,
+        without_given,
+        engine,
+        None,
+        _originals(context_files, settings.base_iri),
+    )
+    del without_given
     known = set(already)
     results = [r for r in results if r.focus_node in focus or r not in known]
-    results = _with_files(results, _subject_files(dataset))
+    results = _with_files(results, _subject_files(store, files, _focus_nodes(results)))
     return ValidationReport(results, shapes, used, report_prefixes(settings))
 
 
@@ -388,17 +490,24 @@ def validate_upload(
     settings: Settings,
     data: bytes,
     media_type: str,
-    context: LoadedDataset,
+    context: ox.Store,
     engine: str = "auto",
 ) -> ValidationReport:
     """Validate uploaded records in the context of the knowledge base; changes nothing.
 
-    The data graph is the knowledge base plus the upload; only results about the upload's
-    subjects are reported. Unparsable input raises `InputError` with line and column.
+    The data graph is the knowledge base (`context`: a store holding its named graphs; the
+    caller keeps it from changing meanwhile) plus the upload; only results about the
+    upload's subjects are reported. Unparsable input raises `InputError` with line and
+    column.
     """
     uploaded = parse_upload(settings, data, media_type)
     focus = {ox_to_rdflib(q.subject) for q in uploaded}
     shapes = load_shapes(settings)
-    results, used = _engine_results(settings, shapes, context.quads + uploaded, engine, focus)
+    scratch = union_store(context, extra=uploaded)
+
+    def originals() -> Iterator[ox.Quad]:  # the knowledge base as stored, the upload as parsed
+        return itertools.chain(context.quads_for_pattern(None, None, None), uploaded)
+
+    results, used = _engine_results(settings, shapes, scratch, engine, focus, originals)
     results = _with_files(results, dict.fromkeys(focus, UPLOAD_LABEL))
     return ValidationReport(results, shapes, used, report_prefixes(settings))

@@ -1,8 +1,9 @@
 """Open-data routes: `/dumps/`, `/dumps/{file}`, `/dumps/feed.atom`, `/catalog`,
 `/.well-known/void` and `/context.jsonld`.
 
-The files are an export of the very dataset the server loaded (`kb.publish.export.served_export`,
-made on first use and cached by content hash), so `/dumps/` always matches `/sparql`.
+The files are an export of the store as the server holds it (`kb.publish.export.served_export`,
+made on first use and again after a commit, cached by the store's state), so `/dumps/` always
+matches `/sparql`.
 
 Downloads are cache-friendly: a strong `ETag` (the SHA-256 of the file), `Last-Modified`
 (the release date), `304 Not Modified` on `If-None-Match` / `If-Modified-Since`, single
@@ -104,10 +105,11 @@ def get_dumps(kb: KnowledgeBase) -> Dumps:
         cached = _cache.get(key)
         if (
             cached is not None
-            and cached[0] == kb.dataset.content_hash
+            and cached[0] == kb.state_key()
             and (cached[1].directory / "SHA256SUMS").is_file()
         ):
             return cached[1]
+    state = kb.state_key()
     try:
         directory = served_export(kb.settings, kb.dataset, kb.store)
     except ExportRefusedError as exc:  # e.g. served data without a release record
@@ -115,7 +117,7 @@ def get_dumps(kb: KnowledgeBase) -> Dumps:
     dumps = Dumps(directory)
     with _cache_lock:
         _cache.clear()
-        _cache[key] = (kb.dataset.content_hash, dumps)
+        _cache[key] = (state, dumps)
     return dumps
 
 

@@ -118,7 +118,9 @@ async def validate(request: Request, kb: KB) -> Response:
 
     try:
         # SHACL is CPU-bound: off the event loop, so other requests are still answered.
-        report = await run_in_threadpool(validate_upload, kb.settings, data, media_type, kb.dataset)
+        report = await run_in_threadpool(
+            kb.isolated, lambda store: validate_upload(kb.settings, data, media_type, store)
+        )
     except InputError as exc:
         status = 415 if type(exc).__name__ == "UnsupportedMediaTypeError" else 400
         return _validate_error(
