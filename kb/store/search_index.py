@@ -8,7 +8,7 @@ Matching ignores case and diacritics: text and query are both folded (`fold`:
 "Şişli" → "sisli", "Grèce" → "grece", "Łódź" → "lodz") before SQLite's `unicode61`
 tokenizer sees them, and the last word of a query also matches as a prefix (`jyv`
 finds Jyväskylä). Ranking: a name equal to the query first, then a name starting
-with it, then other names, then texts; ties by FTS5's BM25.
+with it, then other names, then texts; within each, the shortest text first.
 
 The index is built from the store (one SELECT per kind of text, so an external store
 serves too) into an SQLite file: next to an on-disk store, where it is reused while
@@ -183,16 +183,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 """
 
 #: Best tier of a record's matching texts: 0 a name equal to the query, 1 a name
-#: starting with it, 2 another name, 3 a text.
+#: starting with it, 2 another name, 3 a text; within a tier the shortest matching text
+#: first (the closest to the query). FTS5's BM25 (`rank`) is not used: on texts this
+#: short it orders by length much the same, at 6 µs a match (150 ms for the 26,000
+#: matches of "dosta" at a million triples).
 _SEARCH = """
-WITH matched AS (SELECT rowid AS id, rank AS score FROM fts WHERE fts MATCH :match),
+WITH matched AS (SELECT rowid AS id FROM fts WHERE fts MATCH :match),
 ranked AS (
     SELECT d.iri AS iri, d.kind AS kind,
            MIN(CASE WHEN d.field = 'name' AND d.norm = :folded THEN 0
                     WHEN d.field = 'name' AND substr(d.norm, 1, length(:folded)) = :folded
                          THEN 1
                     WHEN d.field = 'name' THEN 2 ELSE 3 END) AS tier,
-           MIN(m.score) AS score
+           MIN(length(d.norm)) AS score
     FROM matched m JOIN docs d ON d.id = m.id
     WHERE (:kind = '' OR d.kind = :kind)
     GROUP BY d.iri
