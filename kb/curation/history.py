@@ -200,19 +200,24 @@ class Journal:
 
     def _drop_torn_line(self) -> None:
         try:
-            data = self.path.read_bytes()
+            with open(self.path, "rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                if size == 0:
+                    return
+                handle.seek(size - 1)
+                if handle.read(1) == b"\n":
+                    return  # the usual case: only the last byte is read
+                handle.seek(0)
+                data = handle.read()
         except FileNotFoundError:
             return
-        if data and not data.endswith(b"\n"):
-            keep = data.rfind(b"\n") + 1
-            log.warning(
-                "history: dropping a line cut short by a crash (%d bytes)", len(data) - keep
-            )
-            with open(self.path, "r+b") as handle:
-                handle.truncate(keep)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self._size_seen = -1
+        keep = data.rfind(b"\n") + 1
+        log.warning("history: dropping a line cut short by a crash (%d bytes)", len(data) - keep)
+        with open(self.path, "r+b") as handle:
+            handle.truncate(keep)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._size_seen = -1
 
     def _recover_one(self, change: Change, data_dir: Path, redo: Redo) -> str:
         for name, hashes in change.files.items():
