@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Open-data dumps
     dumps_dir: Path = PROJECT_ROOT / "var" / "dumps"
 
+    # Editing forms: a link to more records than this is a search box, not a drop-down
+    form_list_limit: int = Field(300, description="Most records a form's drop-down lists")
+
     # Curation: accounts, sessions, tokens and the history of changes (never in data/)
     state_dir: Path = Field(
         PROJECT_ROOT / "var", description="Curation state: accounts, sessions, history"

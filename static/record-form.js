@@ -79,6 +79,63 @@ class DateField extends Plugin {
   }
 }
 
+const nativeValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value");
+
+class SearchField extends Plugin {
+  // a link to one of thousands of records: the name is typed, matching records are
+  // suggested (/forms/{kind}/search), and the field's value is the chosen record's IRI
+  constructor(options, url) {
+    super(options);
+    this.url = url;
+  }
+
+  createEditor(template, value) {
+    const required = template.minCount !== undefined && template.minCount > 0;
+    const element = template.config.theme.createTextEditor(template.label, null, required, template);
+    const input = element.querySelector(".editor");
+    const list = document.createElement("datalist");
+    list.id = input.id + "-choices";
+    element.appendChild(list);
+    input.setAttribute("list", list.id);
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("placeholder", words.form_search_hint);
+    const byName = new Map();
+    let chosen = value ? value.value : "";
+    // shacl-form reads `value` for the data: the IRI; the box shows the record's name
+    Object.defineProperty(input, "value", {
+      configurable: true,
+      get: () => chosen,
+      set: (iri) => {
+        chosen = iri;
+        nativeValue.set.call(input, config.names[iri] || iri);
+      },
+    });
+    input.value = chosen;
+    let asked = 0;
+    input.addEventListener("input", async () => {
+      const text = nativeValue.get.call(input);
+      chosen = byName.get(text) || "";
+      if (chosen || text.trim().length < 2) return;
+      const mine = ++asked;
+      const response = await fetch(this.url + "&q=" + encodeURIComponent(text), { credentials: "same-origin" });
+      if (!response.ok || mine !== asked) return;
+      const found = (await response.json()).results;
+      list.replaceChildren(...found.map((hit) => {
+        byName.set(hit.name, hit.iri);
+        config.names[hit.iri] = hit.name;
+        const option = document.createElement("option");
+        option.value = hit.name;
+        return option;
+      }));
+      chosen = byName.get(nativeValue.get.call(input)) || "";
+    });
+    return element;
+  }
+}
+
+for (const [path, url] of Object.entries(config.searchFields)) {
+  form.registerPlugin(new SearchField({ predicate: path }, url));
+}
 form.registerPlugin(new BooleanField({ datatype: XSD + "boolean" }, FORM_CSS));
 form.registerPlugin(new DateField({ datatype: config.dateField }));
 

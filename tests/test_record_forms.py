@@ -266,3 +266,48 @@ def test_names_in_drop_downs_are_shown_as_typed_never_parsed_as_markup() -> None
 
     # shacl-form 1.4.6 sets an option's innerHTML: the text it gets must be escaped
     assert option_text("Roma & Sinti <b>") == "Roma &amp; Sinti &lt;b&gt;"
+
+
+@pytest.fixture(scope="module")
+def small_lists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app with drop-downs of at most 10 records, a curator logged in."""
+    import server
+
+    state = tmp_path_factory.mktemp("state-small-lists")
+    AccountStore(state).add("maria", "curator", PASSWORD)
+    settings = Settings(state_dir=state, validate_on_start=False, form_list_limit=10)
+    with TestClient(server.create_app(settings), follow_redirects=False) as c:
+        log_in(c)
+        yield c
+
+
+def test_a_link_to_more_records_than_a_list_holds_is_a_search(small_lists: TestClient) -> None:
+    g = turtle(small_lists.get("/forms/award/shapes.ttl?lang=en").text)
+    # 43 cities and regions: no drop-down; 7 editions: still one
+    assert g.value(field(g, A.laureate), SH["class"]) is None
+    assert g.value(field(g, A.laureate), SH.nodeKind) == SH.IRI
+    assert g.value(field(g, A.edition), SH["class"]) is not None
+    page = small_lists.get("/new/award?lang=en").text
+    assert "/forms/award/search?path=" in page
+
+    def search(q: str) -> list[tuple[str, str]]:
+        response = small_lists.get(
+            "/forms/award/search", params={"path": str(A.laureate), "q": q, "lang": "fr"}
+        )
+        assert response.status_code == 200
+        return [(r["iri"], r["name"]) for r in response.json()["results"]]
+
+    assert search("vol") == [(str(ID["authority/volos"]), "Volos")]
+    assert (str(ID["authority/sisli"]), "Şişli") in search("sisli")  # diacritics ignored
+    assert search("grece") == []  # a country is not a laureate
+    assert search("") == []
+    missing = small_lists.get("/forms/award/search", params={"path": "urn:x", "q": "a"})
+    assert missing.status_code == 404
+
+
+def test_an_edit_form_names_the_records_its_search_fields_hold(small_lists: TestClient) -> None:
+    page = small_lists.get("/id/award/5-ghent/edit?lang=en").text
+    config = re.search(r'id="record-form-config">(.*?)</script>', page, re.S)
+    assert (
+        config and '"https://w3id.org/roma-alliance/id/authority/ghent": "Ghent"' in config.group(1)
+    )

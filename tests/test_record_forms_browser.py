@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,8 +29,8 @@ PASSWORD = "correct horse battery"
 RANK_MESSAGE_FR = "Le rang (alliance:rank) est un seul xsd:integer 1, 2 ou 3"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def running_site(tmp: Path, **settings: Any) -> Iterator[tuple[str, Path]]:
     """The app on a copy of data/, with the curator `maria`: (base URL, data directory)."""
     import socket
 
@@ -37,18 +38,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
 
     import server
 
-    tmp = tmp_path_factory.mktemp("forms-site")
     data = tmp / "data"
     shutil.copytree(ROOT / "data", data)
     AccountStore(tmp / "state").add("maria", "curator", PASSWORD)
-    settings = Settings(data_dir=data, state_dir=tmp / "state", validate_on_start=False)
+    app = server.create_app(
+        Settings(data_dir=data, state_dir=tmp / "state", validate_on_start=False, **settings)
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(
-        server.create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -56,9 +55,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the app did not start under uvicorn")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", data
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}", data
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    with running_site(tmp_path_factory.mktemp("forms-site")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +76,9 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def curator(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
+@contextmanager
+def logged_in(browser: Any, base: str) -> Iterator[Any]:
     """A page of a browser logged in as the curator; no console error, no other host."""
-    base = site[0]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     pg = context.new_page()
     errors: list[str] = []
@@ -101,6 +107,12 @@ def curator(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
     assert not errors, f"errors in the browser console: {errors}"
     app = urlsplit(base).netloc
     assert not [u for u in requested if urlsplit(u).netloc != app]
+
+
+@pytest.fixture
+def curator(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
+    with logged_in(browser, site[0]) as pg:
+        yield pg
 
 
 def messages(pg: Any, path: str) -> list[str]:
@@ -289,3 +301,30 @@ def test_a_record_others_link_to_is_not_deleted(curator: Any, site: tuple[str, P
     summary = pg.locator("#form-summary")
     assert "these records link to it" in summary.inner_text()
     assert summary.locator('a[href="/id/award/2-volos"]').count() == 1
+
+
+def test_a_link_to_thousands_of_records_is_searched_by_name(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # with drop-downs of at most 10 records, the 43 cities and regions are searched
+    with (
+        running_site(tmp_path_factory.mktemp("small-lists"), form_list_limit=10) as (base, _),
+        logged_in(browser, base) as pg,
+    ):
+        pg.goto(base + "/new/award?lang=en")
+        form = pg.locator("#record-form")
+        laureate = form.get_by_label("laureate", exact=True)
+        assert laureate.evaluate("e => e.tagName") == "INPUT"
+        laureate.press_sequentially("vol")
+        pg.wait_for_function(
+            "() => document.querySelector('#record-form').shadowRoot"
+            ".querySelector('datalist option[value=\"Volos\"]')"
+        )
+        laureate.fill("Volos")  # as when the suggestion is chosen
+        form.get_by_label("edition", exact=True).select_option(index=1)
+        assert pg.locator("#slug").input_value() == "1-volos"  # the IRI was taken
+        laureate.fill("Nowhere at all")
+        laureate.press("Tab")
+        pg.locator("#save").click()
+        shown = messages(pg, A + "laureate")
+        assert shown and shown[0].startswith("An award has exactly one laureate")

@@ -53,6 +53,7 @@ from rdflib.namespace import XSD as XSD_NS
 from rdflib.term import Node
 
 from kb.namespaces import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from kb.store.search_index import IndexNotReady, SearchIndex, fold, query_words
 from kb.validation.validator import load_shapes
 from kb.web.context import KnowledgeBase
 from kb.web.pages import property_label, sparql_iri, term_text
@@ -122,6 +123,8 @@ class RecordKind:
     iri_pattern: str
     labels: dict[str, str]
     fields: list[FormField]
+    #: Paths of link fields with too many records for a drop-down (`searched_paths`).
+    searched: frozenset[str] | None = None
 
     def field(self, path: str) -> FormField | None:
         return next((f for f in self.fields if f.path == path), None)
@@ -457,7 +460,7 @@ def _add_field(
         g.add((prop, SH_NS["in"], _list(g, f.allowed)))
     if f.iri:
         g.add((prop, SH_NS.nodeKind, SH_NS.IRI))
-    if f.choice is not None:
+    if f.choice is not None and f.path not in searched_paths(kb, rk):
         g.add((prop, SH_NS["class"], URIRef(choice_iri(kb, rk.kind, f.path, lang))))
     if f.language_in:
         g.add((prop, SH_NS.languageIn, _list(g, [Literal(x) for x in f.language_in])))
@@ -581,14 +584,42 @@ def choices_document(kb: KnowledgeBase, rk: RecordKind, path: str, lang: str) ->
     return "\n".join(lines) + "\n"
 
 
-def choice_records(kb: KnowledgeBase, choice: Choice, lang: str) -> list[tuple[str, str]]:
-    """(IRI, name in `lang`) of the records a link may point to: instances of the classes or
-    their subclasses, or typed records whose IRI matches the pattern. One query."""
+def _choice_pattern(choice: Choice) -> str:
+    """The SPARQL pattern binding ?s to each record a link may point to."""
     if choice.classes:
         values = " ".join(sparql_iri(c) for c in choice.classes)
-        which = f"VALUES ?c {{ {values} }} ?s a/<{RDFS}subClassOf>* ?c . FILTER(isIRI(?s))"
-    else:
-        which = f"?s a ?t . FILTER(isIRI(?s) && REGEX(STR(?s), {json.dumps(choice.pattern)}))"
+        return f"VALUES ?c {{ {values} }} ?s a/<{RDFS}subClassOf>* ?c . FILTER(isIRI(?s))"
+    return f"?s a ?t . FILTER(isIRI(?s) && REGEX(STR(?s), {json.dumps(choice.pattern)}))"
+
+
+def searched_paths(kb: KnowledgeBase, rk: RecordKind) -> frozenset[str]:
+    """The link fields of a kind with more records than `form_list_limit`: a search box
+    (names typed, records suggested by `search_choices`) instead of a drop-down listing
+    thousands. Worked out once per store state (with the kinds)."""
+    if rk.searched is None:
+        limit = kb.settings.form_list_limit
+        found = set()
+        for f in rk.fields:
+            if f.choice is None:
+                continue
+            rows = kb.store.select(
+                f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_choice_pattern(f.choice)} }}"
+            )
+            if rows and int(term_text(rows[0]["n"]) or 0) > limit:
+                found.add(f.path)
+        rk.searched = frozenset(found)
+    return rk.searched
+
+
+def choice_records(
+    kb: KnowledgeBase, choice: Choice, lang: str, among: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """(IRI, name in `lang`) of the records a link may point to: instances of the classes or
+    their subclasses, or typed records whose IRI matches the pattern; only those `among`
+    these IRIs when given. One query."""
+    which = _choice_pattern(choice)
+    if among is not None:
+        which = f"VALUES ?s {{ {' '.join(sparql_iri(i) for i in among)} }} {which}"
     names = ", ".join(sparql_iri(p) for p in LABEL_PROPERTIES)
     rows = kb.store.select(
         f"SELECT DISTINCT ?s ?p ?l WHERE {{ {which} "
@@ -607,3 +638,57 @@ def choice_records(kb: KnowledgeBase, choice: Choice, lang: str) -> list[tuple[s
         )
         out.append((iri, name))
     return sorted(out)
+
+
+def search_choices(
+    kb: KnowledgeBase,
+    rk: RecordKind,
+    path: str,
+    text: str,
+    lang: str,
+    index: SearchIndex | None,
+    limit: int = 20,
+) -> list[tuple[str, str]] | None:
+    """(IRI, name) of at most `limit` records a link field may point to whose name matches
+    `text` (case and diacritics ignored, the last word as a prefix: the site's search
+    index), best first. None when the kind has no such link field."""
+    f = rk.field(path)
+    if f is None or f.choice is None:
+        return None
+    if not query_words(text):
+        return []
+    candidates: list[str] | None = None
+    if index is not None:
+        candidates = []
+        for kind in _kinds_of(kb, f.choice):
+            try:
+                found = index.search(text, kind=kind, limit=limit * 2, wait_s=1.0)
+            except IndexNotReady:
+                candidates = None
+                break
+            candidates += [hit.iri for hit in found.hits]
+    if candidates is not None:
+        # the index ranks; the store says which of them the link may point to
+        allowed = dict(choice_records(kb, f.choice, lang, among=candidates)) if candidates else {}
+        return [(iri, allowed[iri]) for iri in candidates if iri in allowed][:limit]
+    # no index (or not built yet): names containing the words, from the store
+    folded = query_words(text)
+    return [
+        (iri, name)
+        for iri, name in choice_records(kb, f.choice, lang)
+        if all(word in fold(name) for word in folded)
+    ][:limit]
+
+
+def _kinds_of(kb: KnowledgeBase, choice: Choice) -> list[str]:
+    """The kinds of record among which a link's records are (for the search index)."""
+    kinds = record_kinds(kb)
+    if choice.classes:
+        values = " ".join(sparql_iri(c) for c in choice.classes)
+        rows = kb.store.select(
+            f"SELECT DISTINCT ?sub WHERE {{ VALUES ?c {{ {values} }} ?sub <{RDFS}subClassOf>* ?c }}"
+        )
+        closure = {term_text(r["sub"]) for r in rows} | set(choice.classes)
+        return sorted(k for k, other in kinds.items() if closure & set(other.classes))
+    records = kb.settings.base_iri + "id/"
+    return sorted(k for k in kinds if re.match(choice.pattern, f"{records}{k}/x"))

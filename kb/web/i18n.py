@@ -384,6 +384,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Non enregistré : le serveur n’a pas répondu comme prévu.",
     ),
     "form_view_record": ("View the record", "Voir la fiche"),
+    "form_search_hint": ("Type a few letters of the name", "Tapez quelques lettres du nom"),
+    "form_search_none": (
+        "No record of this name: choose one of the names offered.",
+        "Aucune fiche de ce nom : choisissez un des noms proposés.",
+    ),
     "history_of": ("History of", "Historique de"),
     "changes_title": ("Recent changes", "Modifications récentes"),
     "changes_feed": ("Atom feed of the changes", "Flux Atom des modifications"),

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from kb.curation.record_changes import describe_record, etag_of, reading
 from kb.namespaces import RDF, XSD
@@ -47,9 +47,12 @@ from kb.web.form_shapes import (
     form_iri,
     kind_label,
     record_kinds,
+    search_choices,
+    searched_paths,
 )
 from kb.web.pages import KB, Page, labels_of, not_found, property_label, sparql_iri
 from kb.web.record_view import LABEL_PROPERTIES
+from kb.web.search_page import search_index
 
 router = APIRouter()
 
@@ -156,6 +159,8 @@ FORM_WORDS = (
     "form_too_large",
     "form_failed",
     "form_view_record",
+    "form_search_hint",
+    "form_search_none",
     "form_delete_confirm",
     "form_in_use",
 )
@@ -197,6 +202,20 @@ def _render_form(
         "xsd": XSD,
         "rdfType": RDF + "type",
         "severityWords": [w[lang] for w in SEVERITY_WORDS.values()],
+        "searchFields": {
+            path: f"/forms/{rk.kind}/search?{urlencode({'path': path, 'lang': lang})}"
+            for path in sorted(searched_paths(kb, rk))
+        },
+        "names": labels_of(
+            kb.store,
+            [
+                t.object
+                for t in shown
+                if t.predicate.value in searched_paths(kb, rk)
+                and isinstance(t.object, ox.NamedNode)
+            ],
+            lang,
+        ),
         "words": {k: page.t(k) for k in FORM_WORDS},
         "csrf": page.csrf_token(),
     }
@@ -309,6 +328,27 @@ def form_shapes(kind: str, request: Request, kb: KB, lang: str = "en") -> Respon
         return not_found(request, kb, f"/forms/{kind}/shapes.ttl")
     lang = lang if lang in ("en", "fr") else "en"
     return Response(form_document(kb, rk, lang), media_type=TURTLE)
+
+
+@router.get("/forms/{kind}/search", include_in_schema=False)
+def form_search(
+    kind: str, request: Request, kb: KB, path: str = "", q: str = "", lang: str = "en"
+) -> Response:
+    """The records a link field with many records may point to whose name matches `q`
+    (JSON: `{"results": [{"iri", "name"}]}`, at most 20, best first)."""
+    rk = record_kinds(kb).get(kind)
+    lang = lang if lang in ("en", "fr") else "en"
+    found = (
+        search_choices(kb, rk, path, q[:200], lang, search_index(request))
+        if rk is not None
+        else None
+    )
+    if found is None:
+        return not_found(request, kb, f"/forms/{kind}/search?path={path}")
+    return JSONResponse(
+        {"results": [{"iri": iri, "name": name} for iri, name in found]},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("/forms/{kind}/choices", include_in_schema=False)
