@@ -619,7 +619,15 @@ def choice_records(
     these IRIs when given. One query."""
     which = _choice_pattern(choice)
     if among is not None:
-        which = f"VALUES ?s {{ {' '.join(sparql_iri(i) for i in among)} }} {which}"
+        # a few candidates: their types first (a join Oxigraph would start from the classes)
+        values = " ".join(sparql_iri(i) for i in among)
+        rows = kb.store.select(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+        if choice.classes:
+            closure = _subclasses(kb, choice.classes)
+            keep = {term_text(r["s"]) for r in rows if term_text(r["t"]) in closure}
+        else:
+            keep = {term_text(r["s"]) for r in rows if re.search(choice.pattern, term_text(r["s"]))}
+        which = f"VALUES ?s {{ {' '.join(sparql_iri(i) for i in sorted(keep))} }}"
     names = ", ".join(sparql_iri(p) for p in LABEL_PROPERTIES)
     rows = kb.store.select(
         f"SELECT DISTINCT ?s ?p ?l WHERE {{ {which} "
@@ -684,11 +692,16 @@ def _kinds_of(kb: KnowledgeBase, choice: Choice) -> list[str]:
     """The kinds of record among which a link's records are (for the search index)."""
     kinds = record_kinds(kb)
     if choice.classes:
-        values = " ".join(sparql_iri(c) for c in choice.classes)
-        rows = kb.store.select(
-            f"SELECT DISTINCT ?sub WHERE {{ VALUES ?c {{ {values} }} ?sub <{RDFS}subClassOf>* ?c }}"
-        )
-        closure = {term_text(r["sub"]) for r in rows} | set(choice.classes)
+        closure = _subclasses(kb, choice.classes)
         return sorted(k for k, other in kinds.items() if closure & set(other.classes))
     records = kb.settings.base_iri + "id/"
     return sorted(k for k in kinds if re.match(choice.pattern, f"{records}{k}/x"))
+
+
+def _subclasses(kb: KnowledgeBase, classes: Iterable[str]) -> set[str]:
+    """The classes and their subclasses (`rdfs:subClassOf*`, from the ontology)."""
+    values = " ".join(sparql_iri(c) for c in classes)
+    rows = kb.store.select(
+        f"SELECT DISTINCT ?sub WHERE {{ VALUES ?c {{ {values} }} ?sub <{RDFS}subClassOf>* ?c }}"
+    )
+    return {term_text(r["sub"]) for r in rows} | set(classes)
