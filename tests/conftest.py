@@ -168,3 +168,12 @@ def app_client() -> Iterator[TestClient]:
     app = server.create_app(Settings())
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def client(app_client: TestClient) -> Iterator[TestClient]:
+    """The shared app, without the language cookie a test may leave behind (a module may
+    define its own `client`)."""
+    app_client.cookies.clear()
+    yield app_client
+    app_client.cookies.clear()

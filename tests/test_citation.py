@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,13 +100,6 @@ def test_dataset_citation_is_a_dataset_in_csl(kb: object) -> None:
     assert c.csl_json()["type"] == "dataset"
     assert c.iri == BASE + "catalog#dataset"
     assert c.publisher.startswith("Congress of Local and Regional Authorities")
-
-
-@pytest.fixture
-def client(app_client: TestClient) -> Iterator[TestClient]:
-    app_client.cookies.clear()
-    yield app_client
-    app_client.cookies.clear()
 
 
 @pytest.mark.parametrize("path", ["/id/authority/sisli", "/id/theme/housing", "/id/award/5-ghent"])

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -34,13 +33,6 @@ a:Person a owl:Class .
 a:tends a owl:ObjectProperty ; rdfs:domain a:Gardener ; rdfs:range a:Garden .
 a:area a owl:DatatypeProperty ; rdfs:domain a:Garden ; rdfs:range xsd:integer .
 """
-
-
-@pytest.fixture
-def client(app_client: TestClient) -> Iterator[TestClient]:
-    app_client.cookies.clear()
-    yield app_client
-    app_client.cookies.clear()
 
 
 def tiny_store() -> EmbeddedStore:

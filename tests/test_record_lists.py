@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,13 +12,6 @@ from fastapi.testclient import TestClient
 
 BASE = "https://w3id.org/roma-alliance/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-@pytest.fixture
-def client(app_client: TestClient) -> Iterator[TestClient]:
-    app_client.cookies.clear()
-    yield app_client
-    app_client.cookies.clear()
 
 
 def listing(client: TestClient, path: str, **params: Any) -> dict[str, Any]:

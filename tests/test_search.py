@@ -175,13 +175,6 @@ def test_an_index_not_built_yet_says_so_instead_of_answering_nothing(
 # -- /search over HTTP on the shipped data ------------------------------------------------
 
 
-@pytest.fixture
-def client(app_client: TestClient) -> Iterator[TestClient]:
-    app_client.cookies.clear()
-    yield app_client
-    app_client.cookies.clear()
-
-
 def search_json(client: TestClient, q: str, **params: str) -> dict[str, object]:
     r = client.get("/search", params={"q": q, **params}, headers={"accept": "application/json"})
     assert r.status_code == 200, r.text
