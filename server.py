@@ -38,6 +38,8 @@ from kb.web import (
     record_lists,
     record_writes,
     records,
+    request_pages,
+    request_queue,
     search_page,
     static_files,
     validation_page,
@@ -229,6 +231,8 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(record_writes.router)
     app.include_router(history_pages.router)
+    app.include_router(request_pages.router)
+    app.include_router(request_queue.router)
     return app
 
 

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
         5, description="Failed logins (per account, per client) before a growing delay"
     )
 
+    # Public requests (/join, /cooperate): abuse limits, and how long contact details are kept
+    request_rate_limit: int = Field(
+        10, description="Request-form submissions one client may send per window"
+    )
+    request_rate_window_s: int = Field(3600, description="The window of request_rate_limit")
+    request_max_bytes: int = Field(32_000, description="Largest body a request form may send")
+    request_retention_days: int = Field(
+        180, description="Days a decided request's contact details are kept"
+    )
+    requests_max_stored: int = Field(1000, description="Most requests kept in the state dir")
+
     @property
     def ontology_ns(self) -> str:
         return f"{self.base_iri}ontology#"

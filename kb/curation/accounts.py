@@ -26,19 +26,19 @@ Roles: `curator` edits records and handles requests; `admin` also manages accoun
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from kb.curation.state_database import StateDatabase
 
 ROLES = ("curator", "admin")
 #: Account names: what the history shows as the author of a change.
@@ -177,33 +177,11 @@ class AccountStore:
         self.path = self.state_dir / "accounts.sqlite3"
         self.hasher = PasswordHasher()
         self._dummy_hash: str | None = None
-        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # SQLite gives its -wal and -shm files the database file's mode: owner only
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-        finally:
-            db.close()
+        self.database = StateDatabase(self.path, _SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
         """A connection in its own transaction: committed on success, rolled back on error."""
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+        return self.database.transaction()
 
     # -- accounts -----------------------------------------------------------------------
 

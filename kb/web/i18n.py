@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 from starlette.requests import Request
 
+from kb.web import request_words
+
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 COOKIE = "lang"
@@ -587,6 +589,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "qui les mène, quand, leur maturité et l’origine des informations.",
     ),
 }
+
+STRINGS.update(request_words.STRINGS)  # the request forms' and queue's own words
 
 
 def gettext(key: str, lang: str) -> str:
