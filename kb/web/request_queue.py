@@ -337,6 +337,8 @@ def summary_of(page: Page, kb: Any, item: PublicRequest) -> dict[str, Any]:
     options = form_options(kb.store, kb.settings.base_iri)
     code = str(item.fields.get(COUNTRY_FIELDS[item.kind], ""))
     country = next((o.name(page.lang) for o in options.countries if o.value == code), code)
+    if code == OTHER_COUNTRY:
+        country = page.t("rq_o_other_country")
     return {
         "id": item.id,
         "kind": item.kind,

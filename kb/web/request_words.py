@@ -307,6 +307,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Violations : la proposition ne peut pas être acceptée telle quelle. Modifiez-la "
         "ci-dessous.",
     ),
+    "rq_refused_in_list": (
+        "Violations: the proposal cannot be accepted as it is; edit it on its review page.",
+        "Violations : la proposition ne peut pas être acceptée telle quelle ; modifiez-la sur "
+        "sa page d’examen.",
+    ),
     "rq_no_write_path": (
         "This server has no write path (an external or read-only store): requests are "
         "accepted on the server that holds data/ in memory.",
