@@ -121,3 +121,39 @@ def test_the_rate_limit_counts_per_client_in_a_sliding_window(tmp_path: Path) ->
     assert files and not any(b"192.0.2" in data for data in files)
     assert any(limit.client_key("192.0.2.1").encode() in data for data in files)
     assert SubmissionLimit(tmp_path, limit=0, window_s=60).attempt("192.0.2.1") is None
+
+
+def test_the_command_line_lists_requests_without_contact_and_applies_the_retention(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    store = RequestStore(tmp_path)
+    kept = submit(store, "Szeged", 0.0)
+    old = submit(store, "Makó", 0.0)
+    store.reject(old, "maria", "spam")
+    root = Path(__file__).resolve().parent.parent
+
+    def cli(*args: str, retention_days: str = "180") -> str:
+        env = {
+            "ALLIANCE_STATE_DIR": str(tmp_path),
+            "ALLIANCE_REQUEST_RETENTION_DAYS": retention_days,
+            "PATH": "/usr/bin:/bin",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "kb", "requests", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = cli("list", "--status", "all")
+    assert f"{kept}\tjoin\t1970-01-01T00:00:00Z\tpending\tSzeged" in listed
+    assert old in listed and "ilona@example.org" not in listed
+    purged = cli("purge", retention_days="0")
+    assert purged.startswith("1 rejected request(s) deleted, contact details of 0")
+    assert old not in cli("list", "--status", "all")

@@ -158,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     token_revoke = token_actions.add_parser("revoke", help="delete a token by its id")
     token_revoke.add_argument("name", metavar="NAME")
     token_revoke.add_argument("token_id", metavar="ID")
+
+    # -- requests (public /join and /cooperate requests, in ALLIANCE_STATE_DIR) ---------------
+    requests = commands.add_parser("requests", help="public requests (in ALLIANCE_STATE_DIR)")
+    request_actions = requests.add_subparsers(dest="action", required=True, metavar="ACTION")
+    request_list = request_actions.add_parser("list", help="id, kind, received, status, name")
+    request_list.add_argument(
+        "--status", choices=["pending", "accepted", "rejected", "all"], default="pending"
+    )
+    request_actions.add_parser(
+        "purge", help="apply the retention period (ALLIANCE_REQUEST_RETENTION_DAYS)"
+    )
     return parser
 
 
@@ -195,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kb.cli.user_command import run_user_command
 
         return run_user_command(args)
+    if args.command == "requests":
+        from kb.cli.requests_command import run_requests_command
+
+        return run_requests_command(args)
     if args.command == "token":
         from kb.cli.token_command import run_token_command
 

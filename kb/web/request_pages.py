@@ -147,17 +147,22 @@ class FieldView:
 # -- the state the routes share ---------------------------------------------------------------
 
 
-def request_store(request: Request) -> RequestStore:
-    """The requests of this app's state directory (opened on first use)."""
-    store = getattr(request.app.state, "requests", None)
+def open_requests(app: Any) -> RequestStore:
+    """The requests of the app's state directory, opened (and the retention period applied)
+    on first use: at server start."""
+    store = getattr(app.state, "requests", None)
     if store is None:
-        settings: Settings = request.app.state.kb.settings
+        settings: Settings = app.state.kb.settings
         store = RequestStore(
             settings.state_dir, settings.request_retention_days, settings.requests_max_stored
         )
         store.purge()
-        request.app.state.requests = store
+        app.state.requests = store
     return store
+
+
+def request_store(request: Request) -> RequestStore:
+    return open_requests(request.app)
 
 
 def submission_limit(request: Request) -> SubmissionLimit:
