@@ -3,7 +3,7 @@
 People fill both forms, in English and in French, from the landing page and a record page
 (one with mistakes, corrected); a curator logs in, edits one request's proposal and accepts
 it, and rejects another with a reason; then every public output is searched for the
-contact details. The app runs under uvicorn on a free loopback port, on a copy of `data/`
+contact details. `alliance-kb serve` runs on a free loopback port, on a copy of `data/`
 and a state directory of its own. The tests run in order: each builds on the one before.
 """
 
@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +20,9 @@ import httpx
 import pytest
 from public_outputs import leaks, public_texts
 from request_helpers import PASSWORD, SECRET_EMAIL, SECRET_NAME, SECRET_PHONE
+from sparql_helpers import live_server
 from test_browser import CHROMIUM, CHROMIUM_ARGS, shot
 
-from kb.config import Settings
 from kb.curation.accounts import AccountStore
 from kb.curation.request_store import RequestStore
 
@@ -39,35 +36,19 @@ FORM_REFUSED = re.compile(r"Failed to load resource: the server responded with a
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The app on a copy of data/, with the curator `maria`: (base URL, its temp directory)."""
-    import uvicorn
-
-    import server
-
+    """`alliance-kb serve` on a copy of data/, with the curator `maria`: (base URL, its
+    temp directory)."""
     tmp = tmp_path_factory.mktemp("requests-site")
     data = tmp / "data"
     shutil.copytree(ROOT / "data", data)
     AccountStore(tmp / "state").add("maria", "curator", PASSWORD)
-    settings = Settings(
-        data_dir=data, state_dir=tmp / "state", validate_on_start=False, request_rate_limit=50
-    )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        server.create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app did not start under uvicorn")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tmp
-    srv.should_exit = True
-    thread.join(timeout=10)
+    env = {
+        "ALLIANCE_DATA_DIR": str(data),
+        "ALLIANCE_STATE_DIR": str(tmp / "state"),
+        "ALLIANCE_REQUEST_RATE_LIMIT": "50",
+    }
+    with live_server(env) as server:
+        yield server.base, tmp
 
 
 @pytest.fixture(scope="module")

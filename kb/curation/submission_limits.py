@@ -2,7 +2,7 @@
 
 Every submission of `/join` or `/cooperate` counts, refused ones included (a robot trying
 values is slowed as much as one sending spam). A client is its network address, kept only
-as a keyed hash (`HMAC-SHA256` with a random key of the state directory): the table of
+as a keyed hash (`HMAC-SHA256` with the state directory's random secret): the table of
 attempts holds no address. At most `limit` attempts per `window_s` seconds; the next one is
 told how long to wait (`retry_after`, seconds until the oldest attempt leaves the window);
 a limit of 0 turns it off. The counts live in the requests' database
@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import time
 from pathlib import Path
 
+from kb.curation.accounts import AccountStore
 from kb.curation.state_database import StateDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission_attempts (client TEXT NOT NULL, time REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_by_client ON submission_attempts (client, time);
-CREATE TABLE IF NOT EXISTS submission_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -32,20 +31,15 @@ class SubmissionLimit:
     def __init__(self, state_dir: Path, limit: int, window_s: float) -> None:
         self.limit = limit
         self.window_s = window_s
-        self.database = StateDatabase(Path(state_dir) / "requests.sqlite3", _SCHEMA)
+        self.state_dir = Path(state_dir)
+        self.database = StateDatabase(self.state_dir / "requests.sqlite3", _SCHEMA)
         self._key: bytes | None = None
 
     def key(self) -> bytes:
-        """The random key the clients' addresses are hashed with (made on first use)."""
+        """The key the clients' addresses are hashed with: the state directory's secret
+        (`AccountStore.secret`), used with a prefix of its own."""
         if self._key is None:
-            with self.database.transaction() as db:
-                row = db.execute("SELECT value FROM submission_meta WHERE key = 'key'").fetchone()
-                if row is None:
-                    value = secrets.token_hex(32)
-                    db.execute("INSERT INTO submission_meta VALUES ('key', ?)", (value,))
-                else:
-                    value = row[0]
-            self._key = bytes.fromhex(value)
+            self._key = b"submission-client:" + AccountStore(self.state_dir).secret()
         return self._key
 
     def client_key(self, client: str) -> str:
