@@ -147,6 +147,8 @@ def accept_request(
                 "this server has no write path (an external or read-only store): accept "
                 "requests on the server that holds data/ in memory"
             )
+        if check.error:
+            raise NoWritePath(f"the proposal could not be checked: {check.error}")
         if check.conflicts:
             raise RecordsExist(
                 "these records exist already with another description: "

@@ -43,6 +43,7 @@ import pyoxigraph as ox
 
 from kb.config import Settings
 from kb.curation.record_changes import (
+    ChangeRefused,
     describe_record,
     reading,
     trial,
@@ -165,6 +166,8 @@ class ProposalCheck:
     #: False on a server with no write path (an external or read-only store).
     writable: bool = True
     report: ValidationReport | None = None
+    #: Why the proposal could not be checked (a trial that did not finish), "" if it was.
+    error: str = ""
 
 
 # -- drafts ----------------------------------------------------------------------------------
@@ -463,7 +466,7 @@ def check_proposal(kb: Any, proposal: Proposal) -> ProposalCheck:
     """The SHACL verdict of the proposal's new records, tried together in a snapshot of the
     store, and which of its records exist already."""
     store = kb.store
-    if not (hasattr(store, "oxigraph") and getattr(store, "writable", True)):
+    if not (hasattr(store, "trial") and getattr(store, "writable", False)):
         return ProposalCheck([], False, [], [], writable=False)
     writer = writer_for(kb.settings)
     files = writer.data_files(kb)
@@ -487,7 +490,10 @@ def check_proposal(kb: Any, proposal: Proposal) -> ProposalCheck:
     change = ChangeSet.of((), added)
     subjects = {q.subject for q in added if isinstance(q.subject, ox.NamedNode)}
     validator = writer.validator
-    verdict = trial(store, change, lambda st: validator.verdict(st, change, subjects))
+    try:
+        verdict = trial(store, change, lambda st: validator.verdict(st, change, subjects))
+    except ChangeRefused as exc:  # the trial did not finish: nothing can be said
+        return ProposalCheck([], True, conflicts, done, error=exc.detail)
     report = validator.report(verdict.results)
     return ProposalCheck(verdict.results, verdict.refused, conflicts, done, True, report)
 

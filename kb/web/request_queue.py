@@ -125,6 +125,8 @@ class CheckCache:
                 self.entries.move_to_end(key)
                 return found
         found = review(kb, request, draft)
+        if found[1] is not None and found[1].error:
+            return found  # a trial that did not finish is tried again next time
         with self.lock:
             self.entries[key] = found
             while len(self.entries) > CHECKS_KEPT:
@@ -182,6 +184,7 @@ def review_json(page: Page, r: Review) -> dict[str, Any]:
         ],
         "validation": check.report.to_json(page.lang) if check and check.report else None,
         "writable": check.writable if check else None,
+        "check_error": check.error or None if check else None,
         "can_accept": r.can_accept,
         "duplicates": [m.to_json() for m in r.duplicates],
         "similar_requests": [
