@@ -157,7 +157,7 @@ def create_app(
         if knowledge_base is None:
             validate_at_startup(kb)
         app.state.kb = kb
-        request_pages.open_requests(app)  # public requests: the retention period applied
+        request_pages.purge_at_start(app)  # public requests: the retention period applied
         # what start-up made lives as long as the server: keep it out of the garbage
         # collector's full passes, here and in the processes forked below (whose memory
         # then stays shared)

@@ -29,6 +29,7 @@ none). API clients (no `text/html` in `Accept`) get JSON: 202 `{"received": true
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -149,7 +150,7 @@ class FieldView:
 
 def open_requests(app: Any) -> RequestStore:
     """The requests of the app's state directory, opened (and the retention period applied)
-    on first use: at server start."""
+    on first use."""
     store = getattr(app.state, "requests", None)
     if store is None:
         settings: Settings = app.state.kb.settings
@@ -163,6 +164,15 @@ def open_requests(app: Any) -> RequestStore:
 
 def request_store(request: Request) -> RequestStore:
     return open_requests(request.app)
+
+
+def purge_at_start(app: Any) -> None:
+    """Apply the retention period when the server starts (a state directory that cannot be
+    written is logged, not fatal: a read replica serves no forms anyway)."""
+    try:
+        open_requests(app)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("public requests: cannot open the state directory's requests: %s", exc)
 
 
 def submission_limit(request: Request) -> SubmissionLimit:
