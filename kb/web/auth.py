@@ -35,7 +35,7 @@ from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kb.config import Settings
+from kb.config import Settings, get_settings
 from kb.curation.accounts import Account, AccountStore, Session
 
 SESSION_COOKIE = "alliance_session"
@@ -52,7 +52,7 @@ def settings_of(request: Request) -> Settings:
     if kb is not None:
         settings: Settings = kb.settings
         return settings
-    return Settings()
+    return get_settings()
 
 
 def account_store(request: Request) -> AccountStore:
