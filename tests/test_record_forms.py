@@ -353,3 +353,29 @@ def test_every_record_opens_in_its_form_with_nothing_left_out(
         assert sent_back == set(record_description(kb, iri)[0]), iri  # the form + the rest
         opened += 1
     assert opened > 200
+
+
+def test_forms_follow_a_commit_only_when_it_brings_a_class_a_form_lacks() -> None:
+    import pyoxigraph as ox
+
+    import server
+    from kb.store.changes import ChangeSet
+    from kb.web.form_shapes import record_kinds
+
+    app = server.create_app(Settings(validate_on_start=False))
+    with TestClient(app):
+        kb = app.state.kb
+        before = record_kinds(kb)
+        graph = ox.NamedNode(kb.settings.graph_iri("authorities"))
+        typed = ox.NamedNode(str(RDF.type))
+
+        def add(slug: str, cls: URIRef) -> None:
+            record = ox.NamedNode(kb.settings.record_iri("authority", slug))
+            kb.store.commit(ChangeSet.of(added=[ox.Quad(record, typed, ox.NamedNode(cls), graph)]))
+
+        add("another-town", A.Municipality)  # a class the form offers: same forms, no work
+        assert record_kinds(kb) is before
+        add("odd-record", A.Award)  # an authority typed as an award: the type field says so
+        after = record_kinds(kb)
+        assert after is not before
+        assert str(A.Award) in after["authority"].classes

@@ -38,6 +38,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from rdflib.namespace import XSD as XSD_NS
 from rdflib.term import Node
 
 from kb.namespaces import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
-from kb.store.search_index import IndexNotReady, SearchIndex, fold, query_words
+from kb.store.search_index import ChangeLike, IndexNotReady, SearchIndex, fold, query_words
 from kb.validation.validator import load_shapes
 from kb.web.context import KnowledgeBase
 from kb.web.pages import property_label, sparql_iri, term_text
@@ -125,6 +126,8 @@ class RecordKind:
     fields: list[FormField]
     #: Paths of link fields with too many records for a drop-down (`searched_paths`).
     searched: frozenset[str] | None = None
+    #: The form documents made so far, by language (`form_document`).
+    documents: dict[str, str] = field(default_factory=dict)
 
     def field(self, path: str) -> FormField | None:
         return next((f for f in self.fields if f.path == path), None)
@@ -136,18 +139,67 @@ class RecordKind:
 def record_kinds(kb: KnowledgeBase) -> dict[str, RecordKind]:
     """Every kind of record of `data/` that some shape describes, by kind name.
 
-    Cached per store state (`generation` of a writable store) and shapes files.
+    Worked out once (seconds at a million triples: every record's types) and kept while
+    the shapes files are unchanged and no commit brings a kind or class of record the
+    forms do not know yet (`_KindsWatcher`, a subscriber of the store's commits).
     """
     shapes = load_shapes(kb.settings)
-    key = (id(kb.store), getattr(kb.store, "generation", 0), id(shapes))
-    if _kinds_cache and _kinds_cache[0][0] == key:
-        return _kinds_cache[0][1]
-    kinds = _build_kinds(kb, shapes)
-    _kinds_cache[:] = [(key, kinds)]
-    return kinds
+    watcher = _watchers.get(id(kb.store))
+    if watcher is None or watcher.store is not kb.store:
+        watcher = _watchers[id(kb.store)] = _KindsWatcher(kb.store)
+    return watcher.kinds(kb, shapes)
 
 
-_kinds_cache: list[tuple[tuple[int, int, int], dict[str, RecordKind]]] = []
+class _KindsWatcher:
+    """The kinds of one store, and whether a commit has made them out of date."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+        self.lock = threading.Lock()
+        self.shapes_id = 0
+        self.records = ""  # {base}id/
+        self.targeted: set[str] = set()  # classes some shape targets
+        self.built: dict[str, RecordKind] | None = None
+        self.stale = False
+        subscribe = getattr(store, "subscribe", None)
+        if subscribe is not None:  # an external store has no commits to follow
+            subscribe(self.on_commit)
+
+    def kinds(self, kb: KnowledgeBase, shapes: Graph) -> dict[str, RecordKind]:
+        with self.lock:
+            if self.built is None or self.shapes_id != id(shapes) or self.stale:
+                self.stale = False
+                self.shapes_id = id(shapes)
+                self.records = kb.settings.base_iri + "id/"
+                self.targeted = {str(c) for c in shapes.objects(None, SH_NS.targetClass)}
+                self.built = _build_kinds(kb, shapes)
+            return self.built
+
+    def on_commit(self, change: ChangeLike, generation: int) -> None:
+        """A record typed with a class that some shape targets but its kind's form does not
+        offer yet: work the kinds out again at the next form. (Other commits change no
+        form: the drop-downs are read from the store each time.)"""
+        built = self.built
+        if built is None:
+            return
+        for quad in change.added:
+            subject, obj = quad.subject, quad.object
+            if (
+                quad.predicate.value != RDF + "type"
+                or not isinstance(subject, ox.NamedNode)
+                or not isinstance(obj, ox.NamedNode)
+                or obj.value not in self.targeted
+                or not subject.value.startswith(self.records)
+            ):
+                continue
+            kind = subject.value[len(self.records) :].split("/", 1)[0]
+            known = built.get(kind)
+            if known is None or obj.value not in known.classes:
+                self.stale = True
+                return
+
+
+_watchers: dict[int, _KindsWatcher] = {}
 
 
 def _record_types(kb: KnowledgeBase) -> dict[str, tuple[set[str], int]]:
@@ -422,7 +474,15 @@ def field_order(kb: KnowledgeBase, rk: RecordKind, lang: str) -> list[FormField]
 
 
 def form_document(kb: KnowledgeBase, rk: RecordKind, lang: str) -> str:
-    """The Turtle shacl-form loads for a kind: the form shape and the shapes it validates."""
+    """The Turtle shacl-form loads for a kind: the form shape and the shapes it validates.
+
+    Made once per kind and language (while the kinds stand, see `record_kinds`)."""
+    if lang not in rk.documents:
+        rk.documents[lang] = _form_document(kb, rk, lang)
+    return rk.documents[lang]
+
+
+def _form_document(kb: KnowledgeBase, rk: RecordKind, lang: str) -> str:
     shapes = load_shapes(kb.settings)
     g = Graph()
     g.bind("sh", SH_NS)
