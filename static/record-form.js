@@ -1,7 +1,9 @@
 // The record form (templates/record_form.html): shacl-form, served by this app from npm's
 // @ulb-darmstadt/shacl-form, draws the fields from /forms/{kind}/shapes.ttl and checks what
 // is typed against the shapes; this script
-//   - lists the records a link may point to (drop-downs) from /forms/{kind}/choices,
+//   - lists the records a link may point to (drop-downs) from /forms/{kind}/choices, or,
+//     for a link to more records than a drop-down should hold, suggests them as a name is
+//     typed (/forms/{kind}/search),
 //   - draws booleans (yes / no / not stated) and dates (day, month or year) its own way,
 //   - shows each message as text next to its field, in the page's language, and makes the
 //     form's add / remove buttons reachable with the keyboard,

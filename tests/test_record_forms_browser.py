@@ -328,3 +328,36 @@ def test_a_link_to_thousands_of_records_is_searched_by_name(
         pg.locator("#save").click()
         shown = messages(pg, A + "laureate")
         assert shown and shown[0].startswith("An award has exactly one laureate")
+
+
+def test_dates_keep_the_precision_typed_and_booleans_may_stay_unknown(
+    curator: Any, site: tuple[str, Path]
+) -> None:
+    pg = curator
+    pg.goto(site[0] + "/new/membership?lang=en")
+    form = pg.locator("#record-form")
+    start = form.get_by_label("start date", exact=True)
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    for typed, datatype in (("2018-06", "gYearMonth"), ("2013", "gYear"), ("2015-10-21", "date")):
+        start.fill(typed)
+        start.press("Tab")
+        data = pg.evaluate(
+            "document.getElementById('record-form').serialize('application/n-triples')"
+        )
+        assert f'"{typed}"^^<{xsd}{datatype}>' in data
+    start.fill("June 2018")
+    start.press("Tab")
+    pg.wait_for_function(
+        "() => document.querySelector('#record-form').shadowRoot"
+        ".querySelector('.property-instance[data-path$=\"startDate\"] .validation-error')"
+    )
+    # a boolean: yes, no, or not stated (nothing written)
+    pg.goto(site[0] + "/new/award?lang=en")
+    shared = form.get_by_label("shared rank", exact=True)
+    shared.wait_for()
+    assert shared.locator("option").all_inner_texts() == ["", "yes", "no"]
+    data = pg.evaluate("document.getElementById('record-form').serialize('application/n-triples')")
+    assert "sharedRank" not in data
+    shared.select_option(label="no")
+    data = pg.evaluate("document.getElementById('record-form').serialize('application/n-triples')")
+    assert f'sharedRank> "false"^^<{xsd}boolean>' in data
