@@ -1,6 +1,6 @@
 """Editing forms benchmark: what a curator waits for, on the shipped data and on 1M triples.
 
-For each knowledge base (the shipped `data/`, then synthetic data from `bench.synthetic`
+For each knowledge base (a copy of the shipped `data/`, then synthetic data from `bench.synthetic`
 with the canonical base, N-Triples in a temporary directory), the app runs in process
 (FastAPI's test client, a curator logged in) and each request is timed `--repeat` times:
 
@@ -136,7 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args(argv)
-    shipped = measure(ROOT / "data", args.repeat)
+    # the benchmark saves a record: on a copy of data/, never on data/ itself
+    copy = Path(tempfile.mkdtemp(prefix="forms-bench-data-")) / "data"
+    shutil.copytree(ROOT / "data", copy)
+    try:
+        shipped = measure(copy, args.repeat)
+    finally:
+        shutil.rmtree(copy.parent, ignore_errors=True)
     report("shipped data/", shipped, lambda name: shipped[name][0])
     for size in args.sizes:
         nt = generate(size, seed=1, violations=0, base=CANONICAL)
