@@ -1,7 +1,8 @@
 """Editing forms benchmark: what a curator waits for, on the shipped data and on 1M triples.
 
-For each knowledge base (a copy of the shipped `data/`, then synthetic data from `bench.synthetic`
-with the canonical base, N-Triples in a temporary directory), the app runs in process
+For each knowledge base (a copy of the shipped `data/`, then synthetic data from
+`bench.synthetic` with the canonical base, N-Triples in a temporary directory), the app runs
+in process
 (FastAPI's test client, a curator logged in) and each request is timed `--repeat` times:
 
 - `new page`: `GET /new/award` (the page itself: the form is drawn by the browser);
