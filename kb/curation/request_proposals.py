@@ -13,8 +13,9 @@ accepts it. Until then this module works out what would be created:
 
   - for `join`: the source record (`id:source/request-{date}-{slug}`, a
     `dcterms:BibliographicResource` of type `id:source-type/request`, "request from the
-    authority", dated the day the request came in, naming no one: the contact details
-    never leave the state directory); the city or region (unless the curator chose an
+    authority", where the vocabulary of kinds of source has it: `request_source_type`;
+    dated the day the request came in, naming no one: the contact details never leave
+    the state directory); the city or region (unless the curator chose an
     existing record); its membership of the Alliance; the good practice, if any;
   - for `cooperate`: the source record and the organisation (`org:FormalOrganization`,
     `org:linkedTo` the Alliance, `schema:location` its country);
@@ -348,6 +349,24 @@ def build_proposal(kb: Any, request: PublicRequest, draft: Mapping[str, Any]) ->
     return Proposal(request.id, dict(draft), build(kb, options, request, draft), [])
 
 
+#: The kinds of source a request may be typed with, best first (`request_source_type`).
+SOURCE_TYPES = ("request", "third-party")
+
+
+def request_source_type(kb: Any) -> str:
+    """The kind of source of a request record (`dcterms:type`), as the store's vocabulary
+    of kinds of source (`id:scheme/source-types`) has it: `id:source-type/request`,
+    "request from the authority"; where the vocabulary has no such kind yet,
+    `id:source-type/third-party` (the model's kind for "a municipality's own site"); ""
+    when the store has no such vocabulary (then no type is stated rather than a dangling
+    link)."""
+    base = record_base(kb, "source-type")
+    for name in SOURCE_TYPES:
+        if kb.store.ask(f"ASK {{ <{base}{name}> a <{SKOS}Concept> }}"):
+            return base + name
+    return ""
+
+
 def _source_record(
     kb: Any, request: PublicRequest, subject: str, slug: str, name: str
 ) -> ProposedRecord:
@@ -378,7 +397,7 @@ def _source_record(
             f"Demande de participation à l’Alliance de {name}, reçue le {day}",
             "fr",
         )
-    r.link(DCTERMS + "type", record_base(kb, "source-type") + "request")
+    r.link(DCTERMS + "type", request_source_type(kb))
     r.add(DCTERMS + "issued", ox.Literal(day, datatype=ox.NamedNode(XSD + "date")))
     r.text(DCTERMS + "language", request.lang)
     r.link(DCTERMS + "creator", subject)
