@@ -414,3 +414,19 @@ def test_a_server_on_an_external_store_cannot_accept(tmp_path: Path, oxigraph_se
         answer = client.post(f"/requests/{rid}/accept", json={}, headers=auth)
         assert answer.status_code == 503 and "no write path" in answer.json()["detail"]
         assert RequestStore(state).get(rid).status == "pending"
+
+
+def test_the_queue_is_shown_a_page_at_a_time(
+    site: tuple[TestClient, Path, dict[str, str]],
+) -> None:
+    client, tmp, auth = site
+    ids = [submitted(client, tmp, authority_name=name) for name in ("Makó", "Szentes", "Csongrád")]
+    first = client.get("/requests?limit=2", headers=auth).json()
+    assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
+    assert [r["request"]["id"] for r in first["requests"]] == ids[:2]
+    rest = client.get("/requests?limit=2&offset=2", headers=auth).json()
+    assert [r["request"]["id"] for r in rest["requests"]] == ids[2:]
+    login(client)
+    page = client.get("/requests?limit=2&lang=en", headers=HTML).text
+    assert "Requests 1 to 2 of 3." in page
+    assert 'href="/requests?status=pending&amp;offset=2&amp;limit=2" rel="next"' in page

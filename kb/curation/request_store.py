@@ -226,19 +226,24 @@ class RequestStore:
             raise RequestNotFound(f"no request {request_id}")
         return _row_to_request(row)
 
-    def of_status(self, status: str | None = "pending", limit: int = 1000) -> list[PublicRequest]:
-        """Requests of a status (None: all), pending ones oldest first, others newest first."""
+    def of_status(
+        self, status: str | None = "pending", limit: int = 1000, offset: int = 0
+    ) -> list[PublicRequest]:
+        """Requests of a status (None: all), pending ones oldest first, others newest first;
+        `limit` of them from the `offset`-th."""
         with self.database.transaction() as db:
             self._purge(db, time.time())
             if status is None:
                 rows = db.execute(
-                    f"SELECT {_COLUMNS} FROM requests ORDER BY received DESC LIMIT ?", (limit,)
+                    f"SELECT {_COLUMNS} FROM requests ORDER BY received DESC LIMIT ? OFFSET ?",
+                    (limit, offset),
                 ).fetchall()
             else:
                 order = "received" if status == "pending" else "decided DESC"
                 rows = db.execute(
-                    f"SELECT {_COLUMNS} FROM requests WHERE status = ? ORDER BY {order} LIMIT ?",
-                    (status, limit),
+                    f"SELECT {_COLUMNS} FROM requests WHERE status = ? ORDER BY {order} "
+                    "LIMIT ? OFFSET ?",
+                    (status, limit, offset),
                 ).fetchall()
         return [_row_to_request(row) for row in rows]
 

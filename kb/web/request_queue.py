@@ -79,6 +79,9 @@ router = APIRouter()
 NAME_FIELDS = {"join": "authority_name", "cooperate": "organisation_name"}
 COUNTRY_FIELDS = {"join": "country", "cooperate": "organisation_country"}
 CHECKS_KEPT = 256
+#: Requests on one page of the queue (each is checked in a trial the first time it is shown).
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 
 
 # -- reviewing a request ---------------------------------------------------------------------
@@ -142,14 +145,20 @@ def check_cache(request: Request) -> CheckCache:
 
 
 def review_of(
-    request: Request, kb: Any, item: PublicRequest, draft: dict[str, Any] | None = None
+    request: Request,
+    kb: Any,
+    item: PublicRequest,
+    draft: dict[str, Any] | None = None,
+    pending: list[PublicRequest] | None = None,
 ) -> Review:
+    """A request's review (`pending`: the pending requests, when the caller has them)."""
     draft = draft if draft is not None else current_draft(kb, item)
     if item.status == "pending":
         proposal, check = check_cache(request).review(kb, item, draft)
     else:
         proposal, check = Proposal(item.id, draft, [], []), None
-    pending = request_store(request).of_status("pending")
+    if pending is None:
+        pending = request_store(request).of_status("pending")
     base = kb.settings.base_iri
     return Review(
         item,
@@ -454,23 +463,33 @@ def find(request: Request, kb: Any, request_id: str) -> PublicRequest | Response
 
 
 @router.get("/requests")
-def request_queue(request: Request, kb: KB, status: str = "pending") -> Response:
-    """The requests of a status (pending by default), oldest pending first."""
+def request_queue(
+    request: Request, kb: KB, status: str = "pending", limit: int = PAGE_SIZE, offset: int = 0
+) -> Response:
+    """The requests of a status (pending by default), oldest pending first, `limit` (at most
+    100) from the `offset`-th: each shown with its proposal checked, a page stays quick."""
     if (refused := require_curator(request)) is not None:
         return refused
     if status not in (*STATUSES, "all"):
         return error_response(
             request, 400, "Bad Request", f"status: one of {', '.join(STATUSES)}, all"
         )
+    limit, offset = max(1, min(limit, MAX_PAGE_SIZE)), max(0, offset)
     store = request_store(request)
-    items = store.of_status(None if status == "all" else status)
+    items = store.of_status(None if status == "all" else status, limit, offset)
+    pending = store.of_status("pending")
     page = Page(request, kb.settings)
-    reviews = [review_of(request, kb, item) for item in items]
+    reviews = [review_of(request, kb, item, pending=pending) for item in items]
+    counts = store.counts()
+    total = sum(counts.values()) if status == "all" else counts[status]
     if not wants_html(request):
         return JSONResponse(
             {
                 "status": status,
-                "counts": store.counts(),
+                "counts": counts,
+                "total": total,
+                "limit": limit,
+                "offset": offset,
                 "requests": [review_json(page, r) for r in reviews],
             },
             headers={"Vary": "Accept"},
@@ -479,7 +498,7 @@ def request_queue(request: Request, kb: KB, status: str = "pending") -> Response
         "requests.html",
         title=page.t("rq_queue_title"),
         shown_status=status,
-        counts=store.counts(),
+        counts=counts,
         items=[
             {
                 **summary_of(page, kb, r.request),
@@ -489,6 +508,15 @@ def request_queue(request: Request, kb: KB, status: str = "pending") -> Response
             }
             for r in reviews
         ],
+        previous=f"/requests?status={status}&offset={max(0, offset - limit)}&limit={limit}"
+        if offset > 0
+        else "",
+        next=f"/requests?status={status}&offset={offset + limit}&limit={limit}"
+        if offset + limit < total
+        else "",
+        first=offset + 1,
+        last=offset + len(items),
+        total=total,
         headers={"Cache-Control": "no-store", "Vary": "Accept"},
     )
 

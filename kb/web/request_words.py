@@ -258,6 +258,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rq_status_rejected": ("Rejected", "Rejetées"),
     "rq_status_all": ("All", "Toutes"),
     "rq_none": ("No request here.", "Aucune demande ici."),
+    "rq_page_range": (
+        "Requests {first} to {last} of {total}.",
+        "Demandes {first} à {last} sur {total}.",
+    ),
+    "rq_pages": ("Pages of the queue", "Pages de la file"),
+    "rq_previous": ("Previous", "Précédentes"),
+    "rq_next": ("Next", "Suivantes"),
     "rq_kind_join": ("asks to take part", "demande à participer"),
     "rq_kind_cooperate": ("proposes cooperation", "propose une coopération"),
     "rq_received": ("Received", "Reçue le"),
