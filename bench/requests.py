@@ -12,7 +12,9 @@ with the canonical base, N-Triples in a temporary directory), the app runs in pr
   duplicates looked for among every city and region of the store, and its SHACL check in
   a trial (a fork of the store, the write path's incremental validation);
 - `review, again`: the same, the check remembered (same draft, same store generation);
-- `queue of N, first` / `again`: `GET /requests` as JSON with `--pending` requests waiting;
+- `queue page, first` / `again`: `GET /requests` as JSON with `--pending` requests waiting
+  (a page shows 20: each checked, with its duplicates), after a commit (every check new)
+  and again;
 - `accept`: `POST /requests/{id}/accept` (4 records through the write path: 4 trials, 4
   journal entries and file rewrites, 4 commits), on the shipped data only (the synthetic
   knowledge base is one N-Triples file the write path would rewrite whole).
@@ -121,14 +123,15 @@ def measure(
                 headers={**auth, "Content-Type": "text/turtle", "If-None-Match": "*"},
             )
             assert created.status_code == 201, created.text[:500]
-            label = f"queue of {max(pending, len(ids))}"
+            waiting = max(pending, len(ids))
+            label = f"queue page, {min(waiting, 20)} of {waiting}"
             out[f"{label}, first"] = timed(get("/requests", auth), 1)
             out[f"{label}, again"] = timed(get("/requests", auth), repeat)
             if accept:
-                waiting = iter(r.id for r in store.of_status("pending"))
+                queue = iter(r.id for r in store.of_status("pending"))
 
                 def accept_one() -> None:
-                    rid = next(waiting)
+                    rid = next(queue)
                     # each request names another city (the slugs of the records differ)
                     draft = {
                         "authority_slug": f"bench-{rid}",

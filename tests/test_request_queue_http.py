@@ -430,3 +430,19 @@ def test_the_queue_is_shown_a_page_at_a_time(
     page = client.get("/requests?limit=2&lang=en", headers=HTML).text
     assert "Requests 1 to 2 of 3." in page
     assert 'href="/requests?status=pending&amp;offset=2&amp;limit=2" rel="next"' in page
+
+
+def test_a_second_request_of_the_day_from_a_place_gets_a_source_of_its_own(
+    site: tuple[TestClient, Path, dict[str, str]],
+) -> None:
+    client, tmp, auth = site
+    first = submitted(client, tmp, kind="cooperate")
+    accepted = client.post(f"/requests/{first}/accept", json={}, headers=auth)
+    assert accepted.status_code == 200, accepted.text[:1000]
+    store = RequestStore(tmp / "state")
+    before = {r.id for r in store.of_status("pending")}
+    assert send(client, "cooperate", COOPERATE, lang="fr").status_code == 303  # in French
+    (second,) = {r.id for r in store.of_status("pending")} - before
+    source = review(client, auth, second)["records"][0]
+    assert source["iri"] == accepted.json()["records"][0] + "-2"
+    assert source["exists"] is None

@@ -35,6 +35,8 @@ Nothing here writes: `kb.curation.request_decisions` does, through the write pat
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -59,7 +61,7 @@ from kb.curation.request_fields import (
     has_practice,
 )
 from kb.curation.request_store import PublicRequest
-from kb.curation.similar_names import Candidate, Match, similar_records
+from kb.curation.similar_names import Candidate, Match, NameIndex, similar_records
 from kb.namespaces import DCAT, DCTERMS, ORG, RDF, SCHEMA, SKOS, XSD
 from kb.store.changes import ChangeSet
 from kb.store.search_index import fold
@@ -370,37 +372,36 @@ def request_source_type(kb: Any) -> str:
 def _source_record(
     kb: Any, request: PublicRequest, subject: str, slug: str, name: str
 ) -> ProposedRecord:
-    """The request as a source: its kind, its date, who sent it (never the contact person)."""
+    """The request as a source: its kind, its date, who sent it (never the contact person).
+
+    Its IRI is `id:source/request-{date}-{slug}`; if another request of that day about the
+    same place is a source already, with other words, `-2`, `-3`... follow (the same record
+    again, as an interrupted acceptance left it, keeps its IRI)."""
     day = request.received_date
-    iri = record_base(kb, "source") + f"request-{day}-{slug}"
-    r = _Triples(iri)
-    r.link(RDF + "type", DCTERMS + "BibliographicResource")
-    if request.kind == "cooperate":
-        r.text(
-            DCTERMS + "title",
-            f"Proposal of cooperation with the Alliance from {name}, received {day}",
-            "en",
+    what = (
+        "Proposal of cooperation with" if request.kind == "cooperate" else "Request to take part in"
+    )
+    quoi = (
+        "Proposition de coopération avec"
+        if request.kind == "cooperate"
+        else "Demande de participation à"
+    )
+    kind = request_source_type(kb)
+    for n in range(1, 100):
+        iri = record_base(kb, "source") + f"request-{day}-{slug}" + (f"-{n}" if n > 1 else "")
+        r = _Triples(iri)
+        r.link(RDF + "type", DCTERMS + "BibliographicResource")
+        r.text(DCTERMS + "title", f"{what} the Alliance from {name}, received {day}", "en")
+        r.text(DCTERMS + "title", f"{quoi} l’Alliance de {name}, reçue le {day}", "fr")
+        r.link(DCTERMS + "type", kind)
+        r.add(DCTERMS + "issued", ox.Literal(day, datatype=ox.NamedNode(XSD + "date")))
+        r.text(DCTERMS + "language", request.lang)
+        r.link(DCTERMS + "creator", subject)
+        current = set(
+            kb.store.construct(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}")
         )
-        r.text(
-            DCTERMS + "title",
-            f"Proposition de coopération avec l’Alliance de {name}, reçue le {day}",
-            "fr",
-        )
-    else:
-        r.text(
-            DCTERMS + "title",
-            f"Request to take part in the Alliance from {name}, received {day}",
-            "en",
-        )
-        r.text(
-            DCTERMS + "title",
-            f"Demande de participation à l’Alliance de {name}, reçue le {day}",
-            "fr",
-        )
-    r.link(DCTERMS + "type", request_source_type(kb))
-    r.add(DCTERMS + "issued", ox.Literal(day, datatype=ox.NamedNode(XSD + "date")))
-    r.text(DCTERMS + "language", request.lang)
-    r.link(DCTERMS + "creator", subject)
+        if not current or current == set(r.triples):
+            break
     return ProposedRecord(iri, "source", tuple(r.triples))
 
 
@@ -526,19 +527,43 @@ def duplicates_of(kb: Any, request: PublicRequest) -> list[Match]:
             f.get(k, "")
             for k in ("organisation_name", "organisation_name_en", "organisation_name_fr")
         ]
-        return similar_records(_candidates(kb, ORG + "FormalOrganization", None), names, None)
+        return name_index(kb, "organisations").similar(names, None)
     names = [f.get(k, "") for k in ("authority_name", "authority_name_en", "authority_name_fr")]
     country = record_base(kb, "country") + f.get("country", "") if f.get("country") else None
+    return name_index(kb, "authorities").similar(names, country)
+
+
+_indexes: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, NameIndex]]] = (
+    weakref.WeakKeyDictionary()
+)
+_indexes_lock = threading.Lock()
+
+
+def name_index(kb: Any, which: str) -> NameIndex:
+    """The names of the cities and regions (`authorities`) or of the organisations, indexed
+    for `similar`; made once per store generation."""
+    store = kb.store
+    generation = getattr(store, "generation", 0)
+    with _indexes_lock:
+        cached = _indexes.setdefault(store, {}).get(which)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
     alliance = kb.settings.ontology_ns
-    return similar_records(
-        _candidates(kb, alliance + "Municipality", alliance + "Region"), names, country
+    classes = (
+        (ORG + "FormalOrganization",)
+        if which == "organisations"
+        else (alliance + "Municipality", alliance + "Region")
     )
+    index = NameIndex(_candidates(kb, classes))
+    with _indexes_lock:
+        _indexes.setdefault(store, {})[which] = (generation, index)
+    return index
 
 
-def _candidates(kb: Any, cls: str, other: str | None) -> list[Candidate]:
-    classes = " ".join(f"<{c}>" for c in (cls, other) if c)
+def _candidates(kb: Any, classes: tuple[str, ...]) -> list[Candidate]:
+    values = " ".join(f"<{c}>" for c in classes)
     rows = kb.store.select(
-        f"SELECT ?x ?name ?country WHERE {{ VALUES ?class {{ {classes} }} ?x a ?class . "
+        f"SELECT ?x ?name ?country WHERE {{ VALUES ?class {{ {values} }} ?x a ?class . "
         f"?x <{SKOS}prefLabel>|<{SKOS}altLabel>|<{SKOS}hiddenLabel> ?name . "
         f"OPTIONAL {{ ?x <{kb.settings.ontology_ns}country> ?country }} }}"
     )

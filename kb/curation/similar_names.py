@@ -54,7 +54,11 @@ def allowed_distance(length: int) -> int:
 
 def similarity(a: str, b: str) -> tuple[str, int] | None:
     """How two names compare: ("same", 0), ("contained", 0), ("similar", distance) or None."""
-    ka, kb = name_key(a), name_key(b)
+    return keys_similarity(name_key(a), name_key(b))
+
+
+def keys_similarity(ka: str, kb: str) -> tuple[str, int] | None:
+    """`similarity` of two names already folded by `name_key`."""
     if not ka or not kb:
         return None
     if ka == kb:
@@ -115,29 +119,65 @@ def similar_records(
     With a `country` (an IRI), only candidates in that country or with none recorded;
     with None, every candidate.
     """
-    found: dict[str, Match] = {}
-    wanted = [n for n in dict.fromkeys(names) if n.strip()]
-    for candidate in candidates:
-        if country and candidate.country and candidate.country != country:
-            continue
-        for own in candidate.names:
-            for name in wanted:
-                how = similarity(name, own)
-                if how is None:
+    return NameIndex(candidates).similar(names, country)
+
+
+class NameIndex:
+    """Candidates ready to be searched many times: their names folded once, grouped by
+    country and by the length of the folded name (a name a few letters apart has about the
+    same length; one that contains another, or is contained, is looked up by its words)."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        #: country → length → [(folded name, name, candidate)]
+        self.by_length: dict[str, dict[int, list[tuple[str, str, Candidate]]]] = {}
+        #: country → word → [(folded name, name, candidate)]
+        self.by_word: dict[str, dict[str, list[tuple[str, str, Candidate]]]] = {}
+        for candidate in candidates:
+            for own in dict.fromkeys(candidate.names):
+                key = name_key(own)
+                if not key:
                     continue
-                match = Match(
-                    candidate.iri,
-                    candidate.label,
-                    how[0],
-                    how[1],
-                    own,
-                    name,
-                    bool(country) and not candidate.country,
-                )
-                best = found.get(candidate.iri)
-                if best is None or (_RANK[match.how], match.distance) < (
-                    _RANK[best.how],
-                    best.distance,
-                ):
-                    found[candidate.iri] = match
-    return sorted(found.values(), key=lambda m: (_RANK[m.how], m.distance, m.label))
+                entry = (key, own, candidate)
+                lengths = self.by_length.setdefault(candidate.country, {})
+                lengths.setdefault(len(key), []).append(entry)
+                words = self.by_word.setdefault(candidate.country, {})
+                for word in set(key.split()):
+                    words.setdefault(word, []).append(entry)
+
+    def similar(self, names: Sequence[str], country: str | None) -> list[Match]:
+        """As `similar_records` (see there)."""
+        countries = [country, ""] if country else list(self.by_length)
+        found: dict[str, Match] = {}
+        for name in dict.fromkeys(n for n in names if n.strip()):
+            key = name_key(name)
+            if not key:
+                continue
+            bound = allowed_distance(len(key))
+            for where in countries:
+                for own_key, own, candidate in self._near(where, key, bound):
+                    how = keys_similarity(key, own_key)
+                    if how is None:
+                        continue
+                    unknown = bool(country) and not candidate.country
+                    match = Match(
+                        candidate.iri, candidate.label, how[0], how[1], own, name, unknown
+                    )
+                    best = found.get(candidate.iri)
+                    if best is None or (_RANK[match.how], match.distance) < (
+                        _RANK[best.how],
+                        best.distance,
+                    ):
+                        found[candidate.iri] = match
+        return sorted(found.values(), key=lambda m: (_RANK[m.how], m.distance, m.label))
+
+    def _near(self, country: str, key: str, bound: int) -> list[tuple[str, str, Candidate]]:
+        """The entries that may compare with `key`: of a length within `bound` (same or
+        similar), or sharing a word with it (one name containing the other)."""
+        lengths = self.by_length.get(country, {})
+        entries = [
+            e for n in range(len(key) - bound, len(key) + bound + 1) for e in lengths.get(n, [])
+        ]
+        words = self.by_word.get(country, {})
+        for word in set(key.split()):
+            entries += words.get(word, [])
+        return entries
