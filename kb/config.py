@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = Field("", description="Public base URL of the server, if not host:port")
     strict: bool = Field(False, description="Refuse to serve data with SHACL violations")
+    http_server: Literal["granian", "uvicorn"] = Field(
+        "granian", description="HTTP server of `alliance-kb serve` (bench/README.md compares them)"
+    )
 
     # Store: embedded Oxigraph (in memory, or on disk at store_location) or external endpoint
     store_location: Path | None = None

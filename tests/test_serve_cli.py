@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -137,3 +138,34 @@ def test_push_then_serve_on_the_external_store(oxigraph_server: OxigraphServer) 
 def test_push_to_an_unreachable_store_exits_2() -> None:
     result = run_cli("push", f"http://127.0.0.1:{free_port()}/store")
     assert result.returncode == 2
+
+
+@pytest.mark.parametrize("http_server", ["granian", "uvicorn"])
+def test_serve_runs_on_either_http_server(http_server: str) -> None:
+    with live_server({"ALLIANCE_HTTP_SERVER": http_server}) as server:
+        r = httpx.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"})
+        assert r.status_code == 200 and r.json()["boolean"] is True
+        assert r.headers["server"] == http_server
+        assert r.headers["access-control-allow-origin"] == "*"
+        streamed = httpx.get(server.sparql, params={"query": "SELECT * { ?s ?p ?o }"})
+        assert streamed.headers.get("transfer-encoding") == "chunked"
+        assert streamed.text.count('"s":') > 1000
+        workers = server.query_workers()
+        assert len(workers) >= 2
+        server.process.terminate()  # SIGTERM: a graceful stop, the query workers with it
+        # (uvicorn raises the signal again once it has stopped: -SIGTERM)
+        assert server.process.wait(timeout=15) in (0, -signal.SIGTERM)
+        assert "Application shutdown complete" in server.output() or http_server == "granian"
+        deadline = time.monotonic() + 3
+        while any(running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "query workers outlived the server"
+            time.sleep(0.05)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child not yet reaped counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

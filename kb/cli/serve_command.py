@@ -1,16 +1,24 @@
-"""`alliance-kb serve`: the web server (uvicorn) on the embedded or an external store."""
+"""`alliance-kb serve`: the web server on the embedded or an external store.
+
+The HTTP server is granian (Rust; `ALLIANCE_HTTP_SERVER=granian`, the default) or uvicorn
+(`ALLIANCE_HTTP_SERVER=uvicorn`); both serve the same ASGI app, in this one process (granian
+in its embedded mode), so the query workers and their supervision are the same. granian
+parses HTTP in Rust and answers small queries about twice as fast (bench/README.md,
+"Endpoint"). `uvicorn server:app` serves the same app too.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
+from typing import Any
 
-from kb.config import get_settings
+from kb.config import Settings, get_settings
 
 
 def run_serve_command(args: argparse.Namespace) -> int:
-    import uvicorn
-
     import server
 
     overrides: dict[str, object] = {}
@@ -27,9 +35,51 @@ def run_serve_command(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = server.create_app(settings, args.data)
+    if settings.http_server == "granian":
+        return serve_with_granian(app, settings)
+    return serve_with_uvicorn(app, settings)
+
+
+def serve_with_uvicorn(app: Any, settings: Settings) -> int:
+    import uvicorn
+
     try:
         # the app writes its own access log line (kb.access), with the query hash
         uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="info")
     except SystemExit as exc:  # uvicorn exits 3 when the start-up fails (e.g. --strict)
         return 1 if exc.code else 0
+    return 0
+
+
+def serve_with_granian(app: Any, settings: Settings) -> int:
+    """granian's embedded server in this process's event loop (uvloop); SIGINT and SIGTERM
+    stop it gracefully (the app's shutdown stops the query workers)."""
+    import uvloop
+    from granian.constants import Interfaces
+    from granian.errors import FatalError
+    from granian.server.embed import Server
+
+    logging.getLogger("_granian").setLevel(logging.WARNING)  # "embedded is experimental"
+    server = Server(
+        app,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        backlog=1024,
+        log_access=False,  # the app writes its own access log line (kb.access)
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server.stop)
+        logging.getLogger("kb.server").info(
+            "serving on http://%s:%d (granian)", settings.host, settings.port
+        )
+        await server.serve()
+
+    try:
+        uvloop.run(main())
+    except FatalError:  # the app's start-up failed (e.g. --strict and violations)
+        return 1
     return 0
