@@ -286,12 +286,93 @@ class _Zygote:
             self.ctrl.close()
 
 
+class _Channel(asyncio.Protocol):
+    """The main process's end of a worker's socket: frames are cut as bytes arrive, so a
+    small result (header, data and trailer in one write) costs one wake-up, not six."""
+
+    #: Buffered frames above this pause reading (a slow client holds the worker back).
+    HIGH_WATER = CHUNK_BYTES * 4
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.frames: collections.deque[tuple[bytes, bytes]] = collections.deque()
+        self.pending = 0  # bytes in `frames`
+        self.paused = False
+        self.closed = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # (uvloop's is no subclass)
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buffer
+        buf += data
+        pos, size = 0, len(buf)
+        while size - pos >= _LEN.size:
+            tag, length = _LEN.unpack_from(buf, pos)
+            end = pos + _LEN.size + length
+            if end > size:
+                break
+            self.frames.append((tag, bytes(buf[pos + _LEN.size : end])))
+            self.pending += length
+            pos = end
+        if pos:
+            del buf[:pos]
+        if self.pending > self.HIGH_WATER and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def write(self, data: bytes) -> None:
+        if self.closed or self.transport is None:
+            raise ConnectionError("the query worker is gone")
+        self.transport.write(data)
+
+    async def next_frame(self, deadline: float) -> tuple[bytes, bytes]:
+        """The next frame; TimeoutError past `deadline` (time.monotonic), ConnectionError if
+        the worker went away."""
+        if not self.frames:
+            loop = asyncio.get_running_loop()
+            async with asyncio.timeout_at(loop.time() + max(deadline - time.monotonic(), 0)):
+                while not self.frames:
+                    if self.closed:
+                        raise ConnectionError("the query worker is gone")
+                    self.waiter = loop.create_future()
+                    await self.waiter
+        tag, payload = self.frames.popleft()
+        self.pending -= len(payload)
+        if self.paused and self.pending <= self.HIGH_WATER // 2 and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+        return tag, payload
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+        self._wake()
+
+
 @dataclass(eq=False)
 class _Worker:
     pid: int
     generation: int
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    channel: _Channel
     alive: bool = True
 
 
@@ -325,12 +406,11 @@ class Execution:
         if worker is None:
             return None
         try:
-            async with asyncio.timeout_at(self._loop_deadline()):
-                tag, payload = await _read_frame(worker.reader)
+            tag, payload = await worker.channel.next_frame(self.deadline)
         except TimeoutError:
             self.abort()
             raise QueryTimeout() from None
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except ConnectionError:
             self.abort()
             raise WorkerLost() from None
         except BaseException:
@@ -350,10 +430,6 @@ class Execution:
             raise QueryFailed(err["status"], err["error"], err["detail"])
         self.abort()
         raise QueryFailed(500, "Query Error", "unexpected frame from the query worker")
-
-    def _loop_deadline(self) -> float:
-        loop = asyncio.get_running_loop()
-        return loop.time() + max(self.deadline - time.monotonic(), 0)
 
     @property
     def complete(self) -> bool:
@@ -378,12 +454,6 @@ class Execution:
         if worker is not None:
             self._aborted = True
             self._pool.discard(worker)
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
-    head = await reader.readexactly(_LEN.size)
-    tag, size = _LEN.unpack(head)
-    return tag, await reader.readexactly(size)
 
 
 @dataclass
@@ -542,8 +612,9 @@ class WorkerPool:
     async def _spawn(self, zygote: _Zygote) -> _Worker:
         pid, fd = await asyncio.to_thread(zygote.request_worker)
         sock = socket.socket(fileno=fd)
-        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=CHUNK_BYTES * 4)
-        worker = _Worker(pid, zygote.generation, reader, writer)
+        loop = asyncio.get_running_loop()
+        _, channel = await loop.create_unix_connection(_Channel, sock=sock)
+        worker = _Worker(pid, zygote.generation, channel)
         self._live.add(worker)
         self._watch(pid, lambda: self._worker_died(worker))
         return worker
@@ -584,7 +655,7 @@ class WorkerPool:
         self.replaced += 1
         log.warning("query worker %d died; starting another", worker.pid)
         self._drop(worker)
-        worker.writer.close()
+        worker.channel.close()
         self._ensure_workers()
 
     def _drop(self, worker: _Worker) -> None:
@@ -597,7 +668,7 @@ class WorkerPool:
         self._drop(worker)
         with contextlib.suppress(OSError):
             os.kill(worker.pid, signal.SIGKILL)
-        worker.writer.close()
+        worker.channel.close()
 
     def _stop(self, worker: _Worker) -> None:
         """Stop a worker (abandoned query, or an older state) and start a replacement."""
@@ -668,14 +739,12 @@ class WorkerPool:
     async def _execute_once(self, payload: bytes, deadline: float) -> Execution:
         worker = await self._acquire(max(deadline - time.monotonic(), 0))
         try:
-            worker.writer.write(_LEN.pack(b"Q", len(payload)) + payload)
-            async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
-                await worker.writer.drain()
-                tag, body = await _read_frame(worker.reader)
+            worker.channel.write(_LEN.pack(b"Q", len(payload)) + payload)
+            tag, body = await worker.channel.next_frame(deadline)
         except TimeoutError:
             self.discard(worker)
             raise QueryTimeout() from None
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except ConnectionError:
             self.discard(worker)
             raise WorkerLost() from None
         except BaseException:

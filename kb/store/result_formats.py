@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from json.encoder import encode_basestring as _quote
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -233,6 +234,26 @@ def _json_term(term: Term) -> dict[str, Any]:
     }
 
 
+def _json_term_text(term: Term) -> str:
+    """`_json_term` written out directly (JSON-escaped by the json module's C escaper):
+    several times faster than building a dict and dumping it, row after row."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type":"uri","value":' + _quote(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        value = _quote(term.value)
+        if term.language:
+            return (
+                '{"type":"literal","value":' + value + ',"xml:lang":' + _quote(term.language) + "}"
+            )
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return '{"type":"literal","value":' + value + "}"
+        return '{"type":"literal","value":' + value + ',"datatype":' + _quote(datatype) + "}"
+    if isinstance(term, ox.BlankNode):
+        return '{"type":"bnode","value":' + _quote(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False, separators=(",", ":"))
+
+
 def _xml_text(text: str) -> str:
     # a literal carriage return would be normalised away by XML parsers
     return xml_escape(text, {"\r": "&#13;"})
@@ -304,13 +325,16 @@ def serialize_solutions(
             + json.dumps(list(variables)).encode()
             + b'},"results":{"bindings":['
         )
-        sep = b"\n"
+        sep = "\n"
+        names = [_quote(v) + ":" for v in variables]
         for row in rows:
-            binding = {
-                v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None
-            }
-            write(sep + json.dumps(binding, ensure_ascii=False).encode())
-            sep = b",\n"
+            cells = ",".join(
+                name + _json_term_text(t)
+                for name, t in zip(names, row, strict=True)
+                if t is not None
+            )
+            write((sep + "{" + cells + "}").encode())
+            sep = ",\n"
         tail = b"\n]}"
         if cap.truncated:
             tail += b',"truncated":true,"maxRows":' + str(cap.max_rows).encode()

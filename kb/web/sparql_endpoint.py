@@ -9,7 +9,6 @@ negotiated), answered from the response cache or run by the query workers
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import io
 import json
@@ -215,34 +214,48 @@ def _result_headers(settings: Settings, truncated: bool | None) -> dict[str, str
     return headers
 
 
-async def _until_disconnected(request: Request) -> None:
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return
-
-
 class ClientGone(Exception):
     pass
 
 
+#: A query still running after this long gets a watcher that stops it if its client leaves.
+WATCH_AFTER_S = 0.05
+
+
 async def _unless_disconnected(request: Request, work: Awaitable[Any]) -> Any:
-    """Await `work`, but cancel it (and so stop its worker) if the client disconnects."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=0.05)  # most queries: no watcher needed
-    if task in done:
-        return task.result()
-    watcher = asyncio.ensure_future(_until_disconnected(request))
+    """Await `work`, but cancel it (and so stop its worker) if the client disconnects.
+
+    Most queries end within `WATCH_AFTER_S`: they cost one timer, no task. A longer one gets
+    a watcher task reading the request's messages, which cancels this task on a disconnect.
+    """
+    loop = asyncio.get_running_loop()
+    me = asyncio.current_task()
+    assert me is not None
+    gone = False
+    watcher: asyncio.Task[None] | None = None
+
+    async def watch() -> None:
+        nonlocal gone
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone = True
+        me.cancel()
+
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = loop.create_task(watch())
+
+    timer = loop.call_later(WATCH_AFTER_S, start_watching)
     try:
-        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if gone and me.uncancel() == 0:
+            raise ClientGone() from None
+        raise
     finally:
-        watcher.cancel()
-    if task in done:
-        return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
-    raise ClientGone()
+        timer.cancel()
+        if watcher is not None:
+            watcher.cancel()
 
 
 def _failure(request: Request, exc: Exception, settings: Settings, query: str = "") -> Response:
@@ -419,9 +432,15 @@ def _cacheable(response: Response) -> dict[str, str]:
 
 
 def endpoint_url(request: Request, settings: Settings) -> str:
+    """The endpoint's own URL (the base of relative IRIs in queries)."""
     if settings.public_url:
         return settings.public_url.rstrip("/") + "/sparql"
-    return str(request.url.replace(query=None, fragment=None))
+    scope = request.scope
+    host = request.headers.get("host")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
 
 
 def service_description(url: str, service: SparqlService) -> list[Any]:
@@ -539,11 +558,26 @@ Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Any]
 
 
-class SparqlMiddleware:
-    """Pure ASGI: CORS on /sparql (preflight included) and a JSON access log line."""
+async def sparql_asgi(
+    scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+) -> None:
+    """`/sparql` as a bare ASGI app (see `SparqlMiddleware`)."""
+    request = Request(scope, receive, send)
+    response = await sparql_endpoint(request)
+    await response(scope, receive, send)
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SparqlMiddleware:
+    """Pure ASGI: CORS on /sparql (preflight included) and a JSON access log line.
+
+    `GET` and `POST /sparql` go straight to the endpoint (through `direct`: the endpoint
+    behind the strict-input check), not through the routing and the middleware below this
+    one: they are the hot path, and the rest adds about 0.1 ms of Python to each request.
+    """
+
+    def __init__(self, app: ASGIApp, direct: ASGIApp | None = None) -> None:
         self.app = app
+        self.direct = direct
 
     async def __call__(
         self,
@@ -585,7 +619,10 @@ class SparqlMiddleware:
                         ]
                 await send(message)
 
-            await self.app(scope, receive, send_wrapper)
+            target = self.app
+            if self.direct is not None and path == "/sparql" and scope["method"] in ("GET", "POST"):
+                target = self.direct
+            await target(scope, receive, send_wrapper)
         if access_log.isEnabledFor(logging.INFO):
             state = scope.get("state") or {}
             access_log.info(
