@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = Field("", description="Public base URL of the server, if not host:port")
     strict: bool = Field(False, description="Refuse to serve data with SHACL violations")
-    http_server: Literal["granian", "uvicorn"] = Field(
-        "granian", description="HTTP server of `alliance-kb serve` (bench/README.md compares them)"
+    http_server: Literal["uvicorn", "granian"] = Field(
+        "uvicorn", description="HTTP server of `alliance-kb serve` (bench/README.md compares them)"
     )
 
     # Store: embedded Oxigraph (in memory, or on disk at store_location) or external endpoint

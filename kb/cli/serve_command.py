@@ -1,10 +1,12 @@
 """`alliance-kb serve`: the web server on the embedded or an external store.
 
-The HTTP server is granian (Rust; `ALLIANCE_HTTP_SERVER=granian`, the default) or uvicorn
-(`ALLIANCE_HTTP_SERVER=uvicorn`); both serve the same ASGI app, in this one process (granian
-in its embedded mode), so the query workers and their supervision are the same. granian
-parses HTTP in Rust and answers small queries about twice as fast (bench/README.md,
-"Endpoint"). `uvicorn server:app` serves the same app too.
+The HTTP server is uvicorn (with uvloop and httptools; the default) or granian (Rust;
+`ALLIANCE_HTTP_SERVER=granian`, in its embedded mode); both serve the same ASGI app in this
+one process, so the query workers and their supervision are the same. Measured on /sparql
+(bench/README.md, "Endpoint"), granian costs as much CPU per request as uvicorn here (the
+app's Python dominates), and it answers a request line holding raw non-ASCII bytes with an
+empty 400 where uvicorn says why: uvicorn stays the default. `uvicorn server:app` serves
+the same app too.
 """
 
 from __future__ import annotations
