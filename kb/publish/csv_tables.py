@@ -1,15 +1,29 @@
 """CSV tables for spreadsheets, with W3C CSV on the Web metadata that maps them back to RDF.
 
-One table per kind of record (`{base}id/{kind}/{slug}`), one row per record,
-rows in IRI order. Columns are what a person expects: labels in English and
-French, dates, the names of linked things (the country of a laureate...), and
-the IRIs. A kind without its own column list gets the generic columns (IRI,
-labels, type). Multi-valued cells join values, sorted, with ` | `.
+One table per kind of record (`{base}id/{kind}/{slug}`), one row per record, rows in
+IRI order. A kind listed in `COLUMNS` gets the columns a person expects: labels in
+English and French, dates, the names of linked things (the country of a laureate...)
+and their IRIs. Any other kind (new kinds of record need no code here) gets one column
+per property its records use, one per language for language-tagged text. Every table
+ends with the records' sources. Multi-valued cells join their values, sorted, with
+` | `.
 
-`csv-metadata.json` describes every table (CSVW): `aboutUrl` is the record's
-IRI, each column a `propertyUrl`; a column about a linked thing (a country
-name) names that thing's IRI column as its `aboutUrl`, so a CSVW processor
-rebuilds the triples. Everything is read from the store with SPARQL.
+`csv-metadata.json` describes every table (CSVW): `aboutUrl` is the record's IRI
+(the primary key), each column a `propertyUrl`, with the datatype or language its
+values have in the store; a column about a linked thing (a country's name) names that
+thing's IRI column as its `aboutUrl`. A CSVW processor (`csvw` on PyPI) then rebuilds
+these triples from the tables. What the metadata maps back, read from the values
+themselves when the tables are built:
+
+- a column whose values all have one datatype (or one language, or are all IRIs):
+  its triples, a list (`separator`) only where some record has several values;
+- not mapped (`suppressOutput`, with a note): a column whose path is not one property
+  (a laureate's country name), values of mixed datatypes or languages (a date known
+  to the day in one record, to the year in another), several IRIs in one cell (CSVW
+  expands `valueUrl` once per cell), or a column about a linked thing whose IRI column
+  is not mapped.
+
+Everything is read from the store with SPARQL.
 """
 
 from __future__ import annotations
@@ -17,13 +31,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
-from kb.namespaces import STANDARD_PREFIXES
+from kb.namespaces import STANDARD_PREFIXES, XSD
 from kb.store.embedded import KnowledgeStore
 
 SEPARATOR = " | "
@@ -32,40 +48,62 @@ PREFIXES = STANDARD_PREFIXES
 
 LABEL = "(skos:prefLabel|dcterms:title|foaf:name)"
 
+#: The value kinds of a column are: "iri", "blank", "@{lang}" or a datatype IRI.
+IRI_KIND = "iri"
+
+#: The CSVW datatypes a column can declare, by XSD datatype.
+CSVW_DATATYPES = {
+    f"{XSD}{name}": name
+    for name in (
+        "string",
+        "integer",
+        "decimal",
+        "double",
+        "boolean",
+        "date",
+        "dateTime",
+        "gYear",
+        "gYearMonth",
+        "anyURI",
+        "nonNegativeInteger",
+        "positiveInteger",
+    )
+}
+
 
 @dataclass(frozen=True)
 class Column:
-    """One column: `path` is a SPARQL property path from the record (`?s`) to the value.
+    """One column: `path` is a SPARQL property path from the record (`?s`) to the values.
 
-    `lang`: keep only literals in that language (or without one); `iri`: the values
-    are IRIs; `about`: the column holding the IRI the last step of `path` starts
-    from (for CSVW); `datatype`: the CSVW datatype of the cell.
+    `lang`: keep only literals in that language; `about`: the column holding the IRI
+    that the last step of `path` starts from (for CSVW).
     """
 
     name: str
     title: str
     path: str
     lang: str | None = None
-    iri: bool = False
     about: str | None = None
-    datatype: str = "string"
 
     @property
     def last_property(self) -> str | None:
-        """The CURIE of the path's last step, when it is a plain property."""
+        """The path's last step (a CURIE or an <IRI>), when it is a plain property."""
         step = self.path.rsplit("/", 1)[-1]
         if step.startswith("(") or step.startswith("^") or step == "a":
             return "rdf:type" if step == "a" else None
         return step
 
+    @property
+    def direct(self) -> bool:
+        """The path is one property of the record itself."""
+        return bool(self.path) and "/" not in self.path and "|" not in self.path
 
-def _label(name: str, lang: str, title: str) -> Column:
-    return Column(name, title, LABEL, lang=lang)
 
-
-IRI = Column("iri", "IRI", "", iri=True, datatype="anyURI")
+IRI = Column("iri", "IRI", "")
 NAME_EN = Column("label_en", "Name (English)", "skos:prefLabel", lang="en")
 NAME_FR = Column("label_fr", "Name (French)", "skos:prefLabel", lang="fr")
+TYPE = Column("type", "Type", "a")
+SOURCES = Column("sources", "Sources", "dcterms:source")
 
 COLUMNS: dict[str, list[Column]] = {
     "authority": [
@@ -73,7 +111,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("name_en", "Name (English)", "skos:prefLabel", lang="en"),
         Column("name_fr", "Name (French)", "skos:prefLabel", lang="fr"),
         Column("name_as_written", "Name as the source writes it", "skos:altLabel"),
-        Column("type", "Type", "a", iri=True, datatype="anyURI"),
+        TYPE,
         Column("country", "Country", "alliance:country/skos:prefLabel", "en", about="country_iri"),
         Column(
             "country_code",
@@ -81,19 +119,14 @@ COLUMNS: dict[str, list[Column]] = {
             "alliance:country/dcterms:identifier",
             about="country_iri",
         ),
-        Column("country_iri", "Country IRI", "alliance:country", iri=True, datatype="anyURI"),
+        Column("country_iri", "Country IRI", "alliance:country"),
     ],
     "membership": [
         IRI,
         Column("authority", "Authority", "org:member/skos:prefLabel", "en", about="authority_iri"),
-        Column("authority_iri", "Authority IRI", "org:member", iri=True, datatype="anyURI"),
+        Column("authority_iri", "Authority IRI", "org:member"),
         Column("country", "Country", f"org:member/alliance:country/{LABEL}", "en"),
-        Column(
-            "participant_number",
-            "Participant number",
-            "alliance:participantNumber",
-            datatype="integer",
-        ),
+        Column("participant_number", "Participant number", "alliance:participantNumber"),
         Column("start_date", "Participant since", "schema:startDate"),
     ],
     "country": [
@@ -101,19 +134,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("code", "ISO 3166-1 alpha-3", "dcterms:identifier"),
         Column("name_en", "Name (English)", "skos:prefLabel", lang="en"),
         Column("name_fr", "Name (French)", "skos:prefLabel", lang="fr"),
-        Column(
-            "accession_date",
-            "Council of Europe accession",
-            "alliance:accessionDate",
-            datatype="date",
-        ),
-        Column(
-            "eu_country_iri",
-            "EU Country authority IRI",
-            "skos:exactMatch",
-            iri=True,
-            datatype="anyURI",
-        ),
+        Column("accession_date", "Council of Europe accession", "alliance:accessionDate"),
+        Column("eu_country_iri", "EU Country authority IRI", "skos:exactMatch"),
     ],
     "award": [
         IRI,
@@ -122,7 +144,6 @@ COLUMNS: dict[str, list[Column]] = {
             "Edition",
             "alliance:edition/alliance:editionNumber",
             about="edition_iri",
-            datatype="integer",
         ),
         Column(
             "label_year", "Edition year", "alliance:edition/alliance:labelYear", about="edition_iri"
@@ -132,27 +153,26 @@ COLUMNS: dict[str, list[Column]] = {
             "Ceremony date",
             "alliance:edition/alliance:ceremonyDate",
             about="edition_iri",
-            datatype="date",
         ),
         Column(
             "laureate", "Laureate", "alliance:laureate/skos:prefLabel", "en", about="laureate_iri"
         ),
         Column("country", "Country", f"alliance:laureate/alliance:country/{LABEL}", "en"),
-        Column("rank", "Rank", "alliance:rank", datatype="integer"),
-        Column("shared_rank", "Shared rank", "alliance:sharedRank", datatype="boolean"),
+        Column("rank", "Rank", "alliance:rank"),
+        Column("shared_rank", "Shared rank", "alliance:sharedRank"),
         Column("awarded_for", "Awarded for", "alliance:awardedFor"),
-        Column("laureate_iri", "Laureate IRI", "alliance:laureate", iri=True, datatype="anyURI"),
-        Column("edition_iri", "Edition IRI", "alliance:edition", iri=True, datatype="anyURI"),
+        Column("laureate_iri", "Laureate IRI", "alliance:laureate"),
+        Column("edition_iri", "Edition IRI", "alliance:edition"),
     ],
     "prize-edition": [
         IRI,
         NAME_EN,
         NAME_FR,
-        Column("edition_number", "Edition", "alliance:editionNumber", datatype="integer"),
+        Column("edition_number", "Edition", "alliance:editionNumber"),
         Column("label_year", "Edition year", "alliance:labelYear"),
-        Column("ceremony_date", "Ceremony date", "alliance:ceremonyDate", datatype="date"),
+        Column("ceremony_date", "Ceremony date", "alliance:ceremonyDate"),
         Column("ceremony_at", "Ceremony at", f"alliance:ceremonyAt/{LABEL}", "en"),
-        Column("prize_iri", "Prize IRI", "alliance:prize", iri=True, datatype="anyURI"),
+        Column("prize_iri", "Prize IRI", "alliance:prize"),
     ],
     "signature": [
         IRI,
@@ -167,12 +187,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("signatory", "Signatory", "alliance:signatory/foaf:name"),
         Column("date", "Date", "dcterms:date"),
         Column("document", "Document", f"alliance:signedDocument/{LABEL}", "en"),
-        Column(
-            "authority_iri", "Authority IRI", "alliance:onBehalfOf", iri=True, datatype="anyURI"
-        ),
-        Column(
-            "document_iri", "Document IRI", "alliance:signedDocument", iri=True, datatype="anyURI"
-        ),
+        Column("authority_iri", "Authority IRI", "alliance:onBehalfOf"),
+        Column("document_iri", "Document IRI", "alliance:signedDocument"),
     ],
     "document": [
         IRI,
@@ -184,26 +200,21 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "practice": [
         IRI,
-        Column("title", "Title", "dcterms:title"),
+        Column("title_en", "Title (English)", "dcterms:title", "en"),
+        Column("title_fr", "Title (French)", "dcterms:title", "fr"),
         Column("implemented_by", "Implemented by", f"alliance:implementedBy/{LABEL}", "en"),
         Column("country", "Country", f"alliance:implementedBy/alliance:country/{LABEL}", "en"),
         Column("theme", "Theme", f"dcat:theme/{LABEL}", "en"),
         Column("maturity", "Maturity", f"alliance:maturityLevel/{LABEL}", "en"),
         Column("start_date", "Start", "schema:startDate"),
         Column("end_date", "End", "schema:endDate"),
-        Column(
-            "implemented_by_iri",
-            "Authority IRI",
-            "alliance:implementedBy",
-            iri=True,
-            datatype="anyURI",
-        ),
+        Column("implemented_by_iri", "Authority IRI", "alliance:implementedBy"),
     ],
     "event": [
         IRI,
         NAME_EN,
         NAME_FR,
-        Column("session_number", "Congress session", "alliance:sessionNumber", datatype="integer"),
+        Column("session_number", "Congress session", "alliance:sessionNumber"),
         Column("start_date", "Start", "schema:startDate"),
         Column("end_date", "End", "schema:endDate"),
         Column("location", "Location", "schema:location"),
@@ -214,21 +225,15 @@ COLUMNS: dict[str, list[Column]] = {
         NAME_FR,
         Column("alt_label", "Other names", "skos:altLabel"),
         Column("founding_date", "Founded", "schema:foundingDate"),
-        Column(
-            "part_of_iri",
-            "Part of",
-            "org:subOrganizationOf|org:unitOf",
-            iri=True,
-            datatype="anyURI",
-        ),
+        Column("part_of_iri", "Part of", "org:subOrganizationOf|org:unitOf"),
     ],
     "person": [IRI, Column("name", "Name", "foaf:name")],
     "secondment": [
         IRI,
         Column("person", "Person", "org:member/foaf:name", about="person_iri"),
         Column("sending_organisation", "Sent by", f"alliance:sendingOrganisation/{LABEL}", "en"),
-        Column("position", "Order", "schema:position", datatype="integer"),
-        Column("person_iri", "Person IRI", "org:member", iri=True, datatype="anyURI"),
+        Column("position", "Order", "schema:position"),
+        Column("person_iri", "Person IRI", "org:member"),
     ],
     "post": [
         IRI,
@@ -239,8 +244,8 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "figure": [
         IRI,
-        Column("value", "Value", "rdf:value", datatype="integer"),
-        Column("lower_bound", "At least (lower bound)", "alliance:lowerBound", datatype="boolean"),
+        Column("value", "Value", "rdf:value"),
+        Column("lower_bound", "At least (lower bound)", "alliance:lowerBound"),
         Column("measure", "Measure", f"alliance:measure/{LABEL}", "en"),
         Column("about", "About", f"alliance:about/{LABEL}", "en"),
         Column("stated_text", "Words of the source", "alliance:statedText"),
@@ -249,24 +254,26 @@ COLUMNS: dict[str, list[Column]] = {
     "release": [
         IRI,
         Column("version", "Version", "dcat:version"),
-        Column("issued", "Issued", "dcterms:issued", datatype="date"),
+        Column("issued", "Issued", "dcterms:issued"),
         Column("comment", "Comment", "rdfs:comment", "en"),
     ],
 }
 
-GENERIC = [
-    IRI,
-    _label("label_en", "en", "Name (English)"),
-    _label("label_fr", "fr", "Name (French)"),
-    Column("type", "Type", "a", iri=True, datatype="anyURI"),
-]
+#: Properties a derived table shows first, in this order (then the others by name).
+FIRST_PROPERTIES = ["rdf:type", "skos:prefLabel", "dcterms:title", "foaf:name", "rdfs:label"]
 
 
 @dataclass
 class Table:
+    """One kind's table: its columns, its rows, and what the values are (for CSVW)."""
+
     kind: str
     columns: list[Column]
     rows: list[list[str]] = field(default_factory=list)
+    #: per column: the kinds of its values ("iri", "@en", a datatype IRI)
+    kinds: dict[str, set[str]] = field(default_factory=dict)
+    #: the columns where some record has more than one value
+    multi_valued: set[str] = field(default_factory=set)
 
     @property
     def file_name(self) -> str:
@@ -280,9 +287,12 @@ class Table:
         return buffer.getvalue().encode("utf-8")
 
 
+def _prefixes(base_iri: str) -> dict[str, str]:
+    return {**PREFIXES, "alliance": f"{base_iri}ontology#"}
+
+
 def _prologue(base_iri: str) -> str:
-    prefixes = {**PREFIXES, "alliance": f"{base_iri}ontology#"}
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in _prefixes(base_iri).items())
 
 
 def records_by_kind(store: KnowledgeStore, base_iri: str) -> dict[str, list[str]]:
@@ -313,44 +323,106 @@ def record_kinds(store: KnowledgeStore, base_iri: str) -> dict[str, int]:
 VALUES_MAX = 2000
 
 
-def _cell(term: Any) -> str:
-    return str(term.value)
+def _records_pattern(base_iri: str, kind: str, subjects: list[str] | None) -> tuple[str, str]:
+    """(a VALUES block naming the records, or ""; the FILTER keeping ?s in the kind, or "")."""
+    if subjects is not None and len(subjects) <= VALUES_MAX:
+        return "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + " }", ""
+    prefix = f"{base_iri}id/{kind}/"
+    return "", f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))'
+
+
+def _path_and_stem(iri: str, prefixes: dict[str, str]) -> tuple[str, str]:
+    """A property as a path step (a CURIE where a prefix fits, else <IRI>) and a column stem."""
+    for prefix, namespace in sorted(prefixes.items(), key=lambda p: -len(p[1])):
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", local):
+            return f"{prefix}:{local}", f"{prefix}_{local}"
+    last = re.split(r"[/#]", iri.rstrip("/#"))[-1]
+    return f"<{iri}>", "p_" + (re.sub(r"[^A-Za-z0-9]+", "_", last).strip("_") or "value")
+
+
+def derived_columns(
+    store: KnowledgeStore,
+    base_iri: str,
+    kind: str,
+    subjects: list[str] | None = None,
+    chosen: list[Column] | None = None,
+) -> list[Column]:
+    """A column per property the kind's records use, one per language for language-tagged
+    text; those `chosen` columns (a kind's own list) already show are left out."""
+    values, in_kind = _records_pattern(base_iri, kind, subjects)
+    rows = store.select(
+        f"""SELECT ?p ?tag WHERE {{ {values} ?s a ?t ; ?p ?o . {in_kind}
+  BIND(IF(isLITERAL(?o), LANG(?o), "-") AS ?tag) }} GROUP BY ?p ?tag"""
+    )
+    tags: dict[str, set[str]] = {}  # property IRI -> language tags ("": untagged, "-": no text)
+    for row in rows:
+        prop, tag = row["p"], row["tag"]
+        if prop is not None and tag is not None:
+            tags.setdefault(prop.value, set()).add(tag.value)
+    prefixes = _prefixes(base_iri)
+    shown = {(_expand(c.last_property or "", prefixes), c.lang) for c in chosen or [] if c.direct}
+    steps = {iri: _path_and_stem(iri, prefixes) for iri in tags}
+    first = {curie: i for i, curie in enumerate(FIRST_PROPERTIES)}
+    columns: list[Column] = []
+    taken = {c.name for c in chosen or [IRI]}
+    for iri in sorted(tags, key=lambda i: (first.get(steps[i][0], len(first)), steps[i][0])):
+        path, stem = steps[iri]
+        languages: list[str | None] = [None]
+        if "" not in tags[iri] and "-" not in tags[iri]:  # only tagged text: one per language
+            languages = sorted(tags[iri], key=lambda t: (t not in ("en", "fr"), t))
+        for lang in languages:
+            if (iri, None) in shown or (iri, lang) in shown:
+                continue
+            name = f"{stem}_{lang.replace('-', '_')}" if lang else stem
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            title = f"{path} ({lang})" if lang else path
+            columns.append(Column(name, title, "a" if path == "rdf:type" else path, lang=lang))
+    return columns
+
+
+def columns_of(
+    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
+) -> list[Column]:
+    """The kind's own columns and its sources, then a column for each other property."""
+    own = COLUMNS.get(kind, [IRI])
+    return [*own, *derived_columns(store, base_iri, kind, subjects, [*own, SOURCES]), SOURCES]
+
+
+def _kind_expression(variable: str) -> str:
+    return (
+        f'IF(isIRI({variable}), "{IRI_KIND}", IF(isBLANK({variable}), "blank", '
+        f'IF(LANG({variable}) != "", CONCAT("@", LANG({variable})), STR(DATATYPE({variable})))))'
+    )
 
 
 def table_query(
     base_iri: str, kind: str, columns: list[Column], subjects: list[str] | None = None
 ) -> str:
-    """One SELECT for the whole table: a row per record, a variable per column.
+    """One SELECT for the whole table: a row per record, three variables per column.
 
-    Each column is an aggregated sub-query (values joined with SEPARATOR), so that
+    `?{name}`: the values, joined with SEPARATOR; `?{name}__kinds`: their kinds;
+    `?{name}__count`: how many. Each column is an aggregated sub-query, so that
     multi-valued columns never multiply rows.
     """
-    prefix = f"{base_iri}id/{kind}/"
-    if subjects is not None and len(subjects) <= VALUES_MAX:
-        # name the records first, so each pattern is an index lookup, not a scan
-        values = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + " }"
-        in_kind = ""
-        parts = [values]
-    else:
-        values = ""
-        in_kind = f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))'
-        parts = [f"{{ SELECT DISTINCT ?s WHERE {{ ?s a ?type . {in_kind} }} }}"]
+    values, in_kind = _records_pattern(base_iri, kind, subjects)
+    parts = [values] if values else [f"{{ SELECT DISTINCT ?s WHERE {{ ?s a ?type . {in_kind} }} }}"]
     names = []
     for column in columns:
-        names.append(f"?{column.name}")
         if not column.path:
+            names.append(f"?{column.name}")
             parts.append(f"BIND(STR(?s) AS ?{column.name})")
             continue
-        lang_filter = (
-            f'FILTER(LANG(?v) = "" || LANGMATCHES(LANG(?v), "{column.lang}"))'
-            if column.lang
-            else ""
-        )
+        names += [f"?{column.name}", f"?{column.name}__kinds", f"?{column.name}__count"]
+        lang_filter = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
         parts.append(
             f"OPTIONAL {{ SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); separator={SEPARATOR!r}) "
-            f"AS ?{column.name}) WHERE {{ {values} ?s {column.path} ?v . {in_kind} "
-            f"{lang_filter} }} "
-            "GROUP BY ?s }"
+            f"AS ?{column.name}) "
+            f'(GROUP_CONCAT(DISTINCT {_kind_expression("?v")}; separator=" ") '
+            f"AS ?{column.name}__kinds) (COUNT(DISTINCT ?v) AS ?{column.name}__count) "
+            f"WHERE {{ {values} ?s {column.path} ?v . {in_kind} {lang_filter} }} GROUP BY ?s }}"
         )
     body = "\n  ".join(parts)
     return f"{_prologue(base_iri)}SELECT {' '.join(names)} WHERE {{\n  {body}\n}}"
@@ -361,26 +433,51 @@ def _sorted_cell(cell: str) -> str:
     return SEPARATOR.join(sorted(set(cell.split(SEPARATOR)))) if SEPARATOR in cell else cell
 
 
+@contextmanager
+def _oxigraph_of(store: KnowledgeStore) -> Iterator[ox.Store | None]:
+    """The embedded store's pyoxigraph Store (held for reading), or None for another store."""
+    reading = getattr(store, "reading", None)
+    with reading() if reading is not None else nullcontext(None) as oxigraph:
+        yield oxigraph if isinstance(oxigraph, ox.Store) else None
+
+
+def _result_rows(store: KnowledgeStore, query: str, variables: list[str]) -> list[list[str]]:
+    with _oxigraph_of(store) as oxigraph:
+        if oxigraph is not None:
+            # Oxigraph writes the SPARQL CSV results itself: no Python object per value
+            solutions = oxigraph.query(query, use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)
+            text = (solutions.serialize(format=ox.QueryResultsFormat.CSV) or b"").decode("utf-8")
+            reader = csv.reader(io.StringIO(text, newline=""))
+            next(reader, None)  # the header: the variable names
+            return list(reader)
+    return [
+        [str(term.value) if (term := r[v]) is not None else "" for v in variables]
+        for r in store.select(query)
+    ]
+
+
 def build_table(
     store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
 ) -> Table:
-    columns = COLUMNS.get(kind, GENERIC)
+    columns = columns_of(store, base_iri, kind, subjects)
     query = table_query(base_iri, kind, columns, subjects)
-    table = Table(kind, columns)
-    oxigraph = getattr(store, "oxigraph", None)
-    if isinstance(oxigraph, ox.Store):
-        # Oxigraph writes the SPARQL CSV results itself: no Python object per value
-        solutions = oxigraph.query(query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        text = (solutions.serialize(format=ox.QueryResultsFormat.CSV) or b"").decode("utf-8")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        next(reader, None)  # the header: the variable names
-        rows = [[_sorted_cell(cell) for cell in row] for row in reader]
-    else:
-        rows = [
-            [_sorted_cell(str(r[c.name].value)) if r[c.name] is not None else "" for c in columns]  # type: ignore[union-attr]
-            for r in store.select(query)
-        ]
+    variables = [
+        v
+        for c in columns
+        for v in ([c.name] if not c.path else [c.name, f"{c.name}__kinds", f"{c.name}__count"])
+    ]
+    table = Table(kind, columns, kinds={c.name: set() for c in columns})
+    rows = []
+    for result in _result_rows(store, query, variables):
+        cells = dict(zip(variables, result, strict=True))
+        for column in columns:
+            if column.path:
+                table.kinds[column.name].update(cells[f"{column.name}__kinds"].split())
+                if int(cells[f"{column.name}__count"] or 0) > 1:
+                    table.multi_valued.add(column.name)
+        rows.append([_sorted_cell(cells[c.name]) for c in columns])
+    table.kinds["iri"] = {IRI_KIND}
     table.rows = sorted(rows, key=lambda row: row[0])
     return table
 
@@ -401,52 +498,213 @@ def build_tables(
     return tables
 
 
-def csvw_metadata(tables: list[Table], base_iri: str, csv_base_url: str) -> dict[str, Any]:
-    """The CSV on the Web metadata (`csv-metadata.json`) of the tables."""
-    prefixes = {**PREFIXES, "alliance": f"{base_iri}ontology#"}
+@dataclass(frozen=True)
+class Mapping:
+    """How a column maps back to RDF: in its table, through statements.csv, or not at all."""
 
-    def expand(curie: str) -> str:
-        prefix, _, local = curie.partition(":")
-        return prefixes[prefix] + local if prefix in prefixes else curie
+    in_table: bool
+    in_statements: bool = False
+    why_not: str = ""
 
+
+def column_mapping(table: Table, column: Column, mapped: dict[str, bool]) -> Mapping:
+    """`mapped`: which IRI columns of the table are mapped (for columns about them)."""
+    kinds = table.kinds.get(column.name, set())
+    if column.last_property is None or not (column.direct or column.about):
+        return Mapping(False, why_not="derived: its path is not one property")
+    if column.about and not mapped.get(column.about, False):
+        return Mapping(False, why_not=f"about the records of {column.about}, which is not mapped")
+    known = {k for k in kinds if k == IRI_KIND or k.startswith("@") or k in CSVW_DATATYPES}
+    if column.direct and known and (len(kinds) > 1 or column.name in table.multi_valued):
+        if len(kinds) > 1:
+            why = "values of mixed datatypes or languages: " + ", ".join(sorted(kinds))
+        elif kinds == {IRI_KIND}:
+            why = "several IRIs in a cell (CSVW expands valueUrl once per cell)"
+        else:
+            return Mapping(True)  # a list of literals of one kind
+        return Mapping(False, in_statements=True, why_not=why)
+    if len(kinds) > 1:
+        return Mapping(False, why_not="values of mixed kinds: " + ", ".join(sorted(kinds)))
+    if kinds and not known:
+        return Mapping(False, why_not="values CSVW cannot type: " + ", ".join(sorted(kinds)))
+    return Mapping(True)
+
+
+def _mappings(table: Table) -> dict[str, Mapping]:
+    first = {  # columns about linked records name IRI columns: those are decided first
+        c.name: column_mapping(table, c, {}) for c in table.columns if not c.about
+    }
+    mapped = {name: m.in_table and name not in table.multi_valued for name, m in first.items()}
+    return {c.name: first.get(c.name) or column_mapping(table, c, mapped) for c in table.columns}
+
+
+# -- values the kind tables cannot map back: statements.csv ------------------------------------
+
+STATEMENTS_FILE = "statements.csv"
+
+
+@dataclass
+class Statements:
+    """One row per value that a kind table holds but cannot map back to RDF (several IRIs
+    in a cell, mixed datatypes or languages): record, property, and the value in the
+    column of its kind (`value_iri`, `value_date`, `value_en` ...)."""
+
+    rows: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # record, property, kind, value
+
+    file_name = STATEMENTS_FILE
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({kind for _, _, kind, _ in self.rows}, key=lambda k: (k != IRI_KIND, k))
+
+    @staticmethod
+    def column_name(kind: str) -> str:
+        if kind == IRI_KIND:
+            return "value_iri"
+        if kind.startswith("@"):
+            return "value_" + kind[1:].replace("-", "_")
+        return "value_" + CSVW_DATATYPES[kind]
+
+    def to_csv(self) -> bytes:
+        kinds = self.kinds
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["record", "property", *(self.column_name(k) for k in kinds)])
+        for record, prop, kind, value in sorted(self.rows):
+            writer.writerow([record, prop, *(value if k == kind else "" for k in kinds)])
+        return buffer.getvalue().encode("utf-8")
+
+
+def _term_kind(term: Any) -> str | None:
+    if isinstance(term, ox.NamedNode):
+        return IRI_KIND
+    if isinstance(term, ox.Literal):
+        kind = f"@{term.language}" if term.language else term.datatype.value
+        return kind if kind.startswith("@") or kind in CSVW_DATATYPES else None
+    return None
+
+
+def build_statements(
+    store: KnowledgeStore,
+    base_iri: str,
+    tables: list[Table],
+    records: dict[str, list[str]] | None = None,
+) -> Statements:
+    """The values of the columns that map back through statements.csv, read from the store."""
+    prefixes = _prefixes(base_iri)
+    statements = Statements()
+    for table in tables:
+        mappings = _mappings(table)
+        for column in table.columns:
+            if not mappings[column.name].in_statements:
+                continue
+            prop = _expand(column.last_property or "", prefixes)
+            subjects = (records or {}).get(table.kind)
+            values, in_kind = _records_pattern(base_iri, table.kind, subjects)
+            for row in store.select(f"SELECT ?s ?v {{ {values} ?s <{prop}> ?v . {in_kind} }}"):
+                subject, value = row["s"], row["v"]
+                kind = _term_kind(value)
+                if isinstance(subject, ox.NamedNode) and kind is not None and value is not None:
+                    statements.rows.append((subject.value, prop, kind, value.value))
+    statements.rows = sorted(set(statements.rows))
+    return statements
+
+
+def _statements_metadata(statements: Statements) -> dict[str, Any]:
+    columns: list[dict[str, Any]] = [
+        {"name": "record", "titles": "Record IRI", "required": True, "suppressOutput": True},
+        {"name": "property", "titles": "Property IRI", "required": True, "suppressOutput": True},
+    ]
+    for kind in statements.kinds:
+        name = Statements.column_name(kind)
+        spec: dict[str, Any] = {"name": name, "titles": name, "propertyUrl": "{+property}"}
+        if kind == IRI_KIND:
+            spec.update(datatype="string", valueUrl="{+" + name + "}")
+        elif kind.startswith("@"):
+            spec.update(datatype="string", lang=kind[1:])
+        else:
+            spec["datatype"] = CSVW_DATATYPES[kind]
+        columns.append(spec)
+    return {
+        "url": STATEMENTS_FILE,
+        "dc:title": "values the other tables cannot map back to RDF, one row per value",
+        "tableSchema": {
+            "columns": columns,
+            "primaryKey": [c["name"] for c in columns],
+            "aboutUrl": "{+record}",
+        },
+    }
+
+
+# -- the metadata ------------------------------------------------------------------------------
+
+
+def _expand(step: str, prefixes: dict[str, str]) -> str:
+    if step.startswith("<"):
+        return step[1:-1]
+    prefix, _, local = step.partition(":")
+    return prefixes[prefix] + local if prefix in prefixes else step
+
+
+def _column_metadata(
+    table: Table, column: Column, mapping: Mapping, prefixes: dict[str, str]
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": column.name, "titles": column.title}
+    kinds = table.kinds.get(column.name, set())
+    kind = next(iter(kinds)) if len(kinds) == 1 else None
+    if column.name == "iri":
+        # IRI cells are declared as text: URI templates ({+iri}) expand the text as written
+        spec.update(datatype="string", required=True, suppressOutput=True)
+        return spec
+    if column.last_property and (column.direct or column.about):
+        spec["propertyUrl"] = _expand(column.last_property, prefixes)
+    if not mapping.in_table:
+        spec.update(datatype="string", suppressOutput=True)
+        where = f"; its values are in {STATEMENTS_FILE}" if mapping.in_statements else ""
+        spec["dc:description"] = f"not mapped back to RDF here: {mapping.why_not}{where}"
+    else:
+        if column.about and not column.direct:
+            spec["aboutUrl"] = "{+" + column.about + "}"
+        if kind == IRI_KIND:
+            spec.update(datatype="string", valueUrl="{+" + column.name + "}")
+        elif kind is not None and kind.startswith("@"):
+            spec.update(datatype="string", lang=kind[1:])
+        else:
+            spec["datatype"] = CSVW_DATATYPES.get(kind or "", "string")
+    if column.name in table.multi_valued:
+        spec["separator"] = SEPARATOR
+    return spec
+
+
+def csvw_metadata(
+    tables: list[Table],
+    base_iri: str,
+    csv_base_url: str,
+    statements: Statements | None = None,
+) -> dict[str, Any]:
+    """The CSV on the Web metadata (`csv-metadata.json`) of the tables (and statements.csv)."""
+    prefixes = _prefixes(base_iri)
     described = []
     for table in tables:
-        columns: list[dict[str, Any]] = []
-        for column in table.columns:
-            spec: dict[str, Any] = {
-                "name": column.name,
-                "titles": column.title,
-                "datatype": column.datatype,
-            }
-            prop = column.last_property
-            direct = "/" not in column.path and prop is not None and "|" not in column.path
-            if column.name == "iri":
-                spec["suppressOutput"] = True
-            elif direct or (column.about and prop is not None):
-                assert prop is not None
-                spec["propertyUrl"] = expand(prop)
-                if column.about and not direct:
-                    spec["aboutUrl"] = "{+" + column.about + "}"
-                if column.iri:
-                    spec["valueUrl"] = "{+" + column.name + "}"
-                    spec["datatype"] = "anyURI"
-            else:
-                spec["suppressOutput"] = True  # a derived column: the path has no single property
-            if column.lang and "suppressOutput" not in spec:
-                spec["lang"] = column.lang
-            spec["separator"] = SEPARATOR
-            columns.append(spec)
+        mappings = _mappings(table)
         described.append(
             {
                 "url": table.file_name,
                 "dc:title": f"{table.kind} records",
                 "tableSchema": {
-                    "columns": columns,
+                    "columns": [
+                        _column_metadata(table, c, mappings[c.name], prefixes)
+                        for c in table.columns
+                    ],
                     "primaryKey": "iri",
                     "aboutUrl": "{+iri}",
                 },
             }
         )
+    if statements is not None and statements.rows:
+        described.append(_statements_metadata(statements))
     return {
         "@context": "http://www.w3.org/ns/csvw",
         "@id": f"{csv_base_url}csv-metadata.json",

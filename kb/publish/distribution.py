@@ -73,6 +73,11 @@ FILES: dict[str, tuple[str, str]] = {
         "JSON-LD context",
         "The JSON-LD context of alliance.jsonld: the prefixes of the knowledge base.",
     ),
+    "csv/statements.csv": (
+        "Values with several IRIs or kinds (CSV)",
+        "One row per value (record, property, value) that a record table holds but cannot map "
+        "back to RDF: several sources or links in a cell, dates of mixed precision.",
+    ),
     "csv/csv-metadata.json": (
         "CSV on the Web metadata",
         "W3C CSV on the Web description of the CSV tables, mapping them back to RDF.",

@@ -183,7 +183,11 @@ def write_export(
     tables = csv_tables.build_tables(store, settings.base_iri, records=records)
     for table in tables:
         (target / "csv" / table.file_name).write_bytes(table.to_csv())
-    metadata = csv_tables.csvw_metadata(tables, settings.base_iri, dump_url(settings, "csv/"))
+    statements = csv_tables.build_statements(store, settings.base_iri, tables, records)
+    (target / "csv" / statements.file_name).write_bytes(statements.to_csv())
+    metadata = csv_tables.csvw_metadata(
+        tables, settings.base_iri, dump_url(settings, "csv/"), statements
+    )
     (target / "csv" / "csv-metadata.json").write_bytes(csv_tables.metadata_bytes(metadata))
     now = step(f"csv/ ({len(tables)} tables)", now)
 
@@ -193,6 +197,7 @@ def write_export(
         "shapes.ttl",
         "context.jsonld",
         *(f"csv/{t.file_name}" for t in tables),
+        f"csv/{statements.file_name}",
         "csv/csv-metadata.json",
     ]
     files = [file_info(target, name) for name in names]
