@@ -401,11 +401,10 @@ def _kind_expression(variable: str) -> str:
 def table_query(
     base_iri: str, kind: str, columns: list[Column], subjects: list[str] | None = None
 ) -> str:
-    """One SELECT for the whole table: a row per record, three variables per column.
+    """One SELECT for the whole table: a row per record, two variables per column.
 
-    `?{name}`: the values, joined with SEPARATOR; `?{name}__kinds`: their kinds;
-    `?{name}__count`: how many. Each column is an aggregated sub-query, so that
-    multi-valued columns never multiply rows.
+    `?{name}`: the values, joined with SEPARATOR; `?{name}__kinds`: their kinds. Each
+    column is an aggregated sub-query, so that multi-valued columns never multiply rows.
     """
     values, in_kind = _records_pattern(base_iri, kind, subjects)
     parts = [values] if values else [f"{{ SELECT DISTINCT ?s WHERE {{ ?s a ?type . {in_kind} }} }}"]
@@ -415,13 +414,13 @@ def table_query(
             names.append(f"?{column.name}")
             parts.append(f"BIND(STR(?s) AS ?{column.name})")
             continue
-        names += [f"?{column.name}", f"?{column.name}__kinds", f"?{column.name}__count"]
+        names += [f"?{column.name}", f"?{column.name}__kinds"]
         lang_filter = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
         parts.append(
             f"OPTIONAL {{ SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); separator={SEPARATOR!r}) "
             f"AS ?{column.name}) "
             f'(GROUP_CONCAT(DISTINCT {_kind_expression("?v")}; separator=" ") '
-            f"AS ?{column.name}__kinds) (COUNT(DISTINCT ?v) AS ?{column.name}__count) "
+            f"AS ?{column.name}__kinds) "
             f"WHERE {{ {values} ?s {column.path} ?v . {in_kind} {lang_filter} }} GROUP BY ?s }}"
         )
     body = "\n  ".join(parts)
@@ -463,9 +462,7 @@ def build_table(
     columns = columns_of(store, base_iri, kind, subjects)
     query = table_query(base_iri, kind, columns, subjects)
     variables = [
-        v
-        for c in columns
-        for v in ([c.name] if not c.path else [c.name, f"{c.name}__kinds", f"{c.name}__count"])
+        v for c in columns for v in ([c.name] if not c.path else [c.name, f"{c.name}__kinds"])
     ]
     table = Table(kind, columns, kinds={c.name: set() for c in columns})
     rows = []
@@ -474,7 +471,9 @@ def build_table(
         for column in columns:
             if column.path:
                 table.kinds[column.name].update(cells[f"{column.name}__kinds"].split())
-                if int(cells[f"{column.name}__count"] or 0) > 1:
+                # distinct values of one kind have distinct texts (Oxigraph keeps literals
+                # canonical); values of several kinds are not mapped from the cell anyway
+                if SEPARATOR in cells[column.name]:
                     table.multi_valued.add(column.name)
         rows.append([_sorted_cell(cells[c.name]) for c in columns])
     table.kinds["iri"] = {IRI_KIND}
