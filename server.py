@@ -34,6 +34,7 @@ from kb.web import (
     history_pages,
     landing,
     ontology_page,
+    openapi_document,
     record_forms,
     record_lists,
     record_writes,
@@ -241,6 +242,7 @@ def create_app(
     app.include_router(history_pages.router)
     app.include_router(request_pages.router)
     app.include_router(request_queue.router)
+    openapi_document.install(app)  # FastAPI's description, plus the plain route /sparql
     return app
 
 

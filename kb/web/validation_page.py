@@ -48,7 +48,32 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.post("/validate")
+UPLOAD_BODY = {  # what POST /validate reads, for the OpenAPI document
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/turtle": {"schema": {"type": "string"}},
+            "application/n-triples": {"schema": {"type": "string"}},
+            "application/ld+json": {"schema": {"type": "object"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "data": {"type": "string"},
+                        "format": {
+                            "type": "string",
+                            "enum": ["text/turtle", "application/ld+json", "application/n-triples"],
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post("/validate", openapi_extra=UPLOAD_BODY)
 async def validate(request: Request, kb: KB) -> Response:
     """SHACL-validate a Turtle, JSON-LD or N-Triples body; the report as JSON or Turtle.
 
