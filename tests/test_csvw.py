@@ -27,7 +27,7 @@ from csvw import CSVW
 
 from kb.cli.main import main
 from kb.config import Settings
-from kb.sources.rdf_files import load_dataset
+from kb.sources.rdf_files import dataset_files
 from kb.store.embedded import EmbeddedStore
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -60,7 +60,8 @@ def metadata(exported: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def store() -> EmbeddedStore:
-    return EmbeddedStore(load_dataset(Settings()).quads)
+    settings = Settings()
+    return EmbeddedStore.from_files(dataset_files(settings), settings.base_iri)
 
 
 def columns(table: dict[str, Any]) -> dict[str, dict[str, Any]]:

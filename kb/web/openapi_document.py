@@ -9,6 +9,8 @@ what `kb.web.sparql_endpoint` reads and answers (README, "SPARQL endpoint"), and
 
 from __future__ import annotations
 
+import re
+import warnings
 from typing import Any
 
 from fastapi import FastAPI
@@ -132,12 +134,19 @@ def install(app: FastAPI, extra_paths: dict[str, dict[str, Any]] | None = None) 
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
+            with warnings.catch_warnings():  # GET and HEAD of one route share an id: HEAD goes
+                warnings.filterwarnings("ignore", "Duplicate Operation ID")
+                document = get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            for operations in document.get("paths", {}).values():
+                if "get" in operations:  # HTTP answers HEAD wherever GET is: not listed twice
+                    operations.pop("head", None)
+                    get = operations["get"]  # FastAPI names it after either method
+                    get["operationId"] = re.sub(r"_head$", "_get", get.get("operationId", ""))
             document["paths"] = {**paths, **document.get("paths", {})}
             app.openapi_schema = document
         return app.openapi_schema

@@ -232,7 +232,7 @@ def record_iris(kb: KnowledgeBase, kind: str) -> list[str]:
     prefix = f"{kb.settings.base_iri}id/{kind}/"
     found = kb.store.select(
         f"SELECT DISTINCT ?s WHERE {{ ?s a ?type . "
-        f"FILTER(STRSTARTS(STR(?s), {json.dumps(prefix)})) }}"
+        f"FILTER(STRSTARTS(STR(?s), {json.dumps(prefix, ensure_ascii=False)})) }}"
     )
     iris = (term_text(r["s"]) for r in found)
     return sorted(i for i in iris if "/" not in i[len(prefix) :] and len(i) > len(prefix))
@@ -246,7 +246,7 @@ def read_rows(kb: KnowledgeBase, page: Page, kind: str, iris: list[str]) -> list
     thousands of IRIs is far slower in Oxigraph.
     """
     columns = columns_of(kind)
-    prefix = json.dumps(f"{kb.settings.base_iri}id/{kind}/")
+    prefix = json.dumps(f"{kb.settings.base_iri}id/{kind}/", ensure_ascii=False)
     label_props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     named: dict[str, list[Any]] = defaultdict(list)
     for r in kb.store.select(

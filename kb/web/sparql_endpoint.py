@@ -198,10 +198,25 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
         )
     return ProtocolRequest(
         query=query,
-        default_graphs=[v for k, v in params if k == "default-graph-uri"],
-        named_graphs=[v for k, v in params if k == "named-graph-uri"],
+        default_graphs=_graph_iris(params, "default-graph-uri"),
+        named_graphs=_graph_iris(params, "named-graph-uri"),
         format=_single(params, "format") or _single(params, "output"),
     )
+
+
+def _graph_iris(params: list[tuple[str, str]], name: str) -> list[str]:
+    """The values of a dataset parameter, each an absolute IRI (else 400)."""
+    import pyoxigraph as ox
+
+    values = [v for k, v in params if k == name]
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError:
+            raise ProtocolError(
+                400, "Bad Request", f"{name}: {value!r} is not an absolute IRI"
+            ) from None
+    return values
 
 
 # -- answering -----------------------------------------------------------------------------
