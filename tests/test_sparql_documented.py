@@ -174,6 +174,16 @@ def test_the_body_limit_is_exact(small: TestClient, size: int, status: int) -> N
         assert r.json()["detail"] == "the request body exceeds 500 bytes"
 
 
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
+def test_a_dataset_iri_that_is_not_absolute_is_400(app_client: TestClient, name: str) -> None:
+    r = app_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }", name: "graph/data"})
+    assert r.status_code == 400
+    assert r.json() == {
+        "error": "Bad Request",
+        "detail": f"{name}: 'graph/data' is not an absolute IRI",
+    }
+
+
 def test_health_says_ok_and_the_triples(app_client: TestClient) -> None:
     r = app_client.get("/health")
     assert r.status_code == 200
@@ -316,6 +326,7 @@ def test_the_cache_keeps_answers_within_its_budget(
             "BIND(?o AS ?o3) BIND(?o AS ?o4) BIND(?o AS ?o5) }"
         }
         assert [is_hit(client, whole) for _ in range(2)] == [False, False]
+        assert is_hit(client, page_query(0, 1))  # and it did not empty the cache
         # answers of ~65 kB: 20 of them (1.3 MB) overflow the 1 MB budget; the oldest go first
         pages = [page_query(i, 16) for i in range(20)]
         for params in pages:
