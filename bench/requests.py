@@ -151,11 +151,11 @@ def measure(
 
 def report(label: str, figures: dict[str, tuple[float, float]], shipped: dict[str, Any]) -> None:
     print(f"\n{label}")
-    print(f"{'step':<24} {'median':>10} {'slowest':>10} {'× shipped':>10}")
+    print(f"{'step':<30} {'median':>10} {'slowest':>10} {'× shipped':>10}")
     for name, (median, slowest) in figures.items():
         base = shipped.get(name, (0.0, 0.0))[0]
         ratio = f"{median / base:.1f}" if base else "-"
-        print(f"{name:<24} {median * 1000:>8.1f}ms {slowest * 1000:>8.1f}ms {ratio:>10}")
+        print(f"{name:<30} {median * 1000:>8.1f}ms {slowest * 1000:>8.1f}ms {ratio:>10}")
 
 
 def main(argv: list[str] | None = None) -> int:
