@@ -78,7 +78,8 @@ def test_the_queue_is_for_curators_only(site: tuple[TestClient, Path, dict[str, 
     assert page.status_code == 303 and page.headers["location"] == "/login?next=%2Frequests"
     assert client.get(f"/requests/{rid}", headers=HTML).status_code == 303
     for path in ("/requests", f"/requests/{rid}"):
-        assert client.get(path, headers=JSON).status_code == 401
+        anonymous = client.get(path, headers=JSON)
+        assert anonymous.status_code == 401 and anonymous.json()["error"] == "Unauthorized"
     for action in ("accept", "reject", "draft"):
         refused = client.post(f"/requests/{rid}/{action}", json={"reason": "x"}, headers=JSON)
         assert refused.status_code == 401

@@ -54,6 +54,11 @@ def install_error_handlers(app: FastAPI) -> None:
             413: "Payload Too Large",
             414: "URI Too Long",
             400: "Bad Request",
+            401: "Unauthorized",
+            403: "Forbidden",
+            409: "Conflict",
+            429: "Too Many Requests",
+            503: "Service Unavailable",
         }
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return error_response(
