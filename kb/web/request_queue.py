@@ -68,6 +68,7 @@ from kb.namespaces import DCTERMS, SKOS
 from kb.sources.canonical_turtle import canonical_turtle
 from kb.web.auth import CsrfChecked, Curator, current_account
 from kb.web.errors import error_response, wants_html
+from kb.web.form_shapes import SEVERITY_WORDS
 from kb.web.pages import KB, Page, labels_of, property_label
 from kb.web.record_forms import curators_only
 from kb.web.record_view import local_name
@@ -289,7 +290,7 @@ def readable(kb: Any, page: Page, r: Review) -> list[dict[str, Any]]:
     for rec in r.proposal.records:
         if rec.kind == "membership":
             member = r.proposal.subject
-            names[rec.iri] = f"{page.t('membership')}: {names.get(member, local_name(member))}"
+            names[rec.iri] = f"{page.t('membership')} · {names.get(member, local_name(member))}"
     check = r.check
     out = []
     for rec in r.proposal.records:
@@ -385,6 +386,9 @@ def render_review(
     results = []
     if r.check is not None and r.check.report is not None:
         results = r.check.report.to_json(page.lang)["results"]
+        for result in results:  # the severity in the page's language
+            words = SEVERITY_WORDS.get(result["severity"], {})
+            result["severity_word"] = words.get(page.lang, result["severity"])
     return page.render(
         "request_review.html",
         status=status,
