@@ -226,6 +226,12 @@ function fixUp(root) {
     }
   });
   if (defaulted) defaulted.dispatchEvent(new Event("change", { bubbles: true }));
+  root.querySelectorAll(".property-instance + .property-instance > .editor:not([aria-label])").forEach((editor) => {
+    // the second value of a field has its label hidden (one label per field on screen):
+    // it keeps the field's name for assistive technology
+    const label = editor.parentElement.querySelector(":scope > label");
+    if (label && label.textContent) editor.setAttribute("aria-label", label.textContent);
+  });
   root.querySelectorAll(".editor").forEach((editor) => {
     if (editor.dataset.nodeKind && editor.tagName === "INPUT" && !editor.getAttribute("placeholder")) {
       editor.setAttribute("placeholder", words.form_iri_hint);

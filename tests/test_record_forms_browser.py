@@ -361,3 +361,36 @@ def test_dates_keep_the_precision_typed_and_booleans_may_stay_unknown(
     shared.select_option(label="no")
     data = pg.evaluate("document.getElementById('record-form').serialize('application/n-triples')")
     assert f'sharedRank> "false"^^<{xsd}boolean>' in data
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(pg: Any) -> list[str]:
+    """What axe-core (an independent accessibility checker, WCAG 2 A and AA plus best
+    practices, open shadow roots included) finds wrong on the page."""
+    pg.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the browser's debugger: no CSP
+    found = pg.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+        "'best-practice']})).violations.map(v => v.id + ': ' + v.nodes.map("
+        "n => JSON.stringify(n.target)).join(', '))"
+    )
+    return list(found)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make web-assets)")
+def test_axe_finds_nothing_wrong_with_the_forms(curator: Any, site: tuple[str, Path]) -> None:
+    pg = curator
+    pg.goto(site[0] + "/new/award?lang=fr")
+    form = pg.locator("#record-form")
+    form.get_by_label("lauréat", exact=True).wait_for()
+    assert axe_violations(pg) == []
+    rank = form.get_by_label("rang", exact=True)
+    rank.fill("7")
+    rank.press("Tab")
+    pg.locator("#save").click()  # the messages shown, the summary focused
+    pg.wait_for_selector("#form-summary:not([hidden])")
+    assert axe_violations(pg) == []
+    pg.goto(site[0] + "/id/organisation/alliance/edit?lang=en")  # the largest form
+    form.get_by_label("type", exact=True).first.wait_for()
+    assert axe_violations(pg) == []
