@@ -202,27 +202,35 @@ class _KindsWatcher:
 _watchers: dict[int, _KindsWatcher] = {}
 
 
-def _record_types(kb: KnowledgeBase) -> dict[str, tuple[set[str], int]]:
-    """By kind of the records of `data/` (not the ontology and vocabularies): the classes
-    its records have, and the most classes one record has. One aggregate query."""
+def _record_types(kb: KnowledgeBase) -> dict[str, set[str]]:
+    """The classes of the records of `data/` (not the ontology and vocabularies), by kind.
+    One query: every record's types, read once."""
     records = json.dumps(kb.settings.base_iri + "id/")
-    not_data = " ".join(sparql_iri(kb.settings.graph_iri(g)) for g in ("ontology", "vocabularies"))
+    not_data = ", ".join(sparql_iri(kb.settings.graph_iri(g)) for g in ("ontology", "vocabularies"))
     rows = kb.store.select(
-        f"SELECT ?kind ?t (MAX(?n) AS ?most) WHERE {{ "
-        f"{{ SELECT ?s (COUNT(DISTINCT ?u) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?u }} "
-        f"FILTER(STRSTARTS(STR(?s), {records}) && ?g NOT IN ({', '.join(not_data.split())})) }} "
-        f"GROUP BY ?s }} "
-        f"?s a ?t . BIND(STRAFTER(STR(?s), {records}) AS ?local) "
-        f'FILTER(CONTAINS(?local, "/")) '
-        f'BIND(STRBEFORE(?local, "/") AS ?kind) }} GROUP BY ?kind ?t'
+        f"SELECT DISTINCT ?kind ?t WHERE {{ GRAPH ?g {{ ?s a ?t }} "
+        f"FILTER(?g NOT IN ({not_data})) "
+        f"BIND(STRAFTER(STR(?s), {records}) AS ?local) "
+        f'FILTER(CONTAINS(?local, "/")) BIND(STRBEFORE(?local, "/") AS ?kind) }}'
     )
-    out: dict[str, tuple[set[str], int]] = {}
+    out: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        kind = term_text(row["kind"])
-        classes, most = out.get(kind, (set(), 0))
-        classes.add(term_text(row["t"]))
-        out[kind] = (classes, max(most, int(term_text(row["most"]) or 0)))
+        out[term_text(row["kind"])].add(term_text(row["t"]))
     return out
+
+
+def _most_types(kb: KnowledgeBase, kind: str, classes: list[str]) -> int:
+    """How many of `classes` one record of `kind` may have: 1, unless two of them are found
+    together on a record (the Alliance is an org:FormalOrganization and alliance:Alliance)."""
+    prefix = json.dumps(kb.settings.record_iri(kind, ""))
+    for i, first in enumerate(classes):
+        for second in classes[i + 1 :]:
+            if kb.store.ask(
+                f"ASK {{ ?s a {sparql_iri(first)}, {sparql_iri(second)} "
+                f"FILTER(STRSTARTS(STR(?s), {prefix})) }}"
+            ):
+                return len(classes)
+    return 1
 
 
 def _build_kinds(kb: KnowledgeBase, shapes: Graph) -> dict[str, RecordKind]:
@@ -231,7 +239,7 @@ def _build_kinds(kb: KnowledgeBase, shapes: Graph) -> dict[str, RecordKind]:
         if isinstance(shape, URIRef):
             targets[str(cls)].add(shape)
     out: dict[str, RecordKind] = {}
-    for kind, (seen, most) in sorted(_record_types(kb).items()):
+    for kind, seen in sorted(_record_types(kb).items()):
         classes = sorted(t for t in seen if t in targets)
         if not classes:
             continue
@@ -240,7 +248,7 @@ def _build_kinds(kb: KnowledgeBase, shapes: Graph) -> dict[str, RecordKind]:
         rk = RecordKind(
             kind=kind,
             classes=tuple(classes),
-            max_types=max(1, min(most, len(classes))),
+            max_types=_most_types(kb, kind, classes),
             node_shapes=tuple(node_shapes),
             iri_pattern=iri_pattern,
             labels=labels,
@@ -662,10 +670,11 @@ def searched_paths(kb: KnowledgeBase, rk: RecordKind) -> frozenset[str]:
         for f in rk.fields:
             if f.choice is None:
                 continue
+            # more than the limit? stop reading at limit + 1 records
             rows = kb.store.select(
-                f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_choice_pattern(f.choice)} }}"
+                f"SELECT DISTINCT ?s WHERE {{ {_choice_pattern(f.choice)} }} LIMIT {limit + 1}"
             )
-            if rows and int(term_text(rows[0]["n"]) or 0) > limit:
+            if len(rows) > limit:
                 found.add(f.path)
         rk.searched = frozenset(found)
     return rk.searched
