@@ -109,12 +109,12 @@ MUTANTS = [
         ("tests/test_shapes.py::test_boundary_values",),
     ),
     Mutant(
-        "cache-no-size-limit",
-        "the response cache keeps answers of any size",
+        "cache-key-without-format",
+        "the response cache keyed without the negotiated format",
         "kb/web/sparql_endpoint.py",
-        "        if len(body) > self.budget // 8 or key in self.entries:",
-        "        if key in self.entries:",
-        ("tests/test_sparql_documented.py::test_the_cache_keeps_answers_within_its_budget",),
+        "        tuple(formats.items()),\n        base_iri,",
+        "        base_iri,",
+        ("tests/test_sparql_documented.py::test_the_cache_keeps_each_format_and_dataset_apart",),
     ),
     Mutant(
         "cache-never-evicts",

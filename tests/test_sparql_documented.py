@@ -312,6 +312,22 @@ def test_cache_mb_0_turns_the_cache_off(
         assert [is_hit(client, page_query(0, 1)) for _ in range(3)] == [False, False, False]
 
 
+def test_the_cache_keeps_each_format_and_dataset_apart(app_client: TestClient) -> None:
+    query = {"query": "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"}
+    as_json = app_client.get("/sparql", params=query, headers={"accept": "application/json"})
+    as_csv = app_client.get("/sparql", params=query, headers={"accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.startswith("g,n\r\n") and as_csv.content != as_json.content
+    again = app_client.get("/sparql", params=query, headers={"accept": "text/csv"})
+    assert again.headers.get("x-cache") == "hit" and again.content == as_csv.content
+    one_graph = app_client.get(
+        "/sparql",
+        params={**query, "default-graph-uri": "https://w3id.org/roma-alliance/graph/countries"},
+        headers={"accept": "text/csv"},
+    )
+    assert one_graph.headers.get("x-cache") != "hit" and one_graph.content != as_csv.content
+
+
 def test_the_cache_keeps_answers_within_its_budget(
     monkeypatch: pytest.MonkeyPatch, cache_data: object
 ) -> None:
