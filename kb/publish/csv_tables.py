@@ -341,36 +341,53 @@ def _path_and_stem(iri: str, prefixes: dict[str, str]) -> tuple[str, str]:
     return f"<{iri}>", "p_" + (re.sub(r"[^A-Za-z0-9]+", "_", last).strip("_") or "value")
 
 
-def derived_columns(
-    store: KnowledgeStore,
-    base_iri: str,
-    kind: str,
-    subjects: list[str] | None = None,
-    chosen: list[Column] | None = None,
-) -> list[Column]:
-    """A column per property the kind's records use, one per language for language-tagged
-    text; those `chosen` columns (a kind's own list) already show are left out."""
+def _kind_expression(variable: str) -> str:
+    return (
+        f'IF(isIRI({variable}), "{IRI_KIND}", IF(isBLANK({variable}), "blank", '
+        f'IF(LANG({variable}) != "", CONCAT("@", LANG({variable})), STR(DATATYPE({variable})))))'
+    )
+
+
+def property_kinds(
+    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
+) -> dict[str, set[str]]:
+    """The kinds of value ("iri", "@en", a datatype IRI) of each property of a kind's records."""
     values, in_kind = _records_pattern(base_iri, kind, subjects)
     rows = store.select(
-        f"""SELECT ?p ?tag WHERE {{ {values} ?s a ?t ; ?p ?o . {in_kind}
-  BIND(IF(isLITERAL(?o), LANG(?o), "-") AS ?tag) }} GROUP BY ?p ?tag"""
+        f"""SELECT DISTINCT ?p ?k WHERE {{ {values} ?s a ?t ; ?p ?o . {in_kind}
+  BIND({_kind_expression("?o")} AS ?k) }}"""
     )
-    tags: dict[str, set[str]] = {}  # property IRI -> language tags ("": untagged, "-": no text)
+    kinds: dict[str, set[str]] = {}
     for row in rows:
-        prop, tag = row["p"], row["tag"]
-        if prop is not None and tag is not None:
-            tags.setdefault(prop.value, set()).add(tag.value)
+        prop, value_kind = row["p"], row["k"]
+        if prop is not None and value_kind is not None:
+            kinds.setdefault(prop.value, set()).add(value_kind.value)
+    return kinds
+
+
+def _in_language(kind: str, lang: str) -> bool:
+    """LANGMATCHES: the value kind `@en-GB` is in language `en`."""
+    tag = kind[1:].lower()
+    return kind.startswith("@") and (tag == lang.lower() or tag.startswith(lang.lower() + "-"))
+
+
+def derived_columns(
+    base_iri: str, kinds: dict[str, set[str]], chosen: list[Column] | None = None
+) -> list[Column]:
+    """A column per property in `kinds` (see `property_kinds`), one per language for
+    language-tagged text; those `chosen` columns (a kind's own list) already show are left out."""
     prefixes = _prefixes(base_iri)
     shown = {(_expand(c.last_property or "", prefixes), c.lang) for c in chosen or [] if c.direct}
-    steps = {iri: _path_and_stem(iri, prefixes) for iri in tags}
+    steps = {iri: _path_and_stem(iri, prefixes) for iri in kinds}
     first = {curie: i for i, curie in enumerate(FIRST_PROPERTIES)}
     columns: list[Column] = []
     taken = {c.name for c in chosen or [IRI]}
-    for iri in sorted(tags, key=lambda i: (first.get(steps[i][0], len(first)), steps[i][0])):
+    for iri in sorted(kinds, key=lambda i: (first.get(steps[i][0], len(first)), steps[i][0])):
         path, stem = steps[iri]
         languages: list[str | None] = [None]
-        if "" not in tags[iri] and "-" not in tags[iri]:  # only tagged text: one per language
-            languages = sorted(tags[iri], key=lambda t: (t not in ("en", "fr"), t))
+        if all(k.startswith("@") for k in kinds[iri]):  # only tagged text: one per language
+            tags = {k[1:] for k in kinds[iri]}
+            languages = sorted(tags, key=lambda t: (t not in ("en", "fr"), t))
         for lang in languages:
             if (iri, None) in shown or (iri, lang) in shown:
                 continue
@@ -383,48 +400,84 @@ def derived_columns(
     return columns
 
 
-def columns_of(
-    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
-) -> list[Column]:
+def columns_of(base_iri: str, kind: str, kinds: dict[str, set[str]]) -> list[Column]:
     """The kind's own columns and its sources, then a column for each other property."""
     own = COLUMNS.get(kind, [IRI])
-    return [*own, *derived_columns(store, base_iri, kind, subjects, [*own, SOURCES]), SOURCES]
+    return [*own, *derived_columns(base_iri, kinds, [*own, SOURCES]), SOURCES]
 
 
-def _kind_expression(variable: str) -> str:
+#: Paths every record has: read once for all records, not once per kind.
+SHARED_PATHS = ("a", "dcterms:source")
+
+
+def _column_part(column: Column, values: str, in_kind: str) -> str:
+    lang_filter = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
     return (
-        f'IF(isIRI({variable}), "{IRI_KIND}", IF(isBLANK({variable}), "blank", '
-        f'IF(LANG({variable}) != "", CONCAT("@", LANG({variable})), STR(DATATYPE({variable})))))'
+        f"OPTIONAL {{ SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); separator={SEPARATOR!r}) "
+        f"AS ?{column.name}) WHERE {{ {values} ?s {column.path} ?v . {in_kind} {lang_filter} }} "
+        "GROUP BY ?s }"
     )
 
 
 def table_query(
     base_iri: str, kind: str, columns: list[Column], subjects: list[str] | None = None
 ) -> str:
-    """One SELECT for the whole table: a row per record, two variables per column.
-
-    `?{name}`: the values, joined with SEPARATOR; `?{name}__kinds`: their kinds. Each
-    column is an aggregated sub-query, so that multi-valued columns never multiply rows.
-    """
+    """One SELECT for the whole table: a row per record, a variable per column (its values
+    joined with SEPARATOR). Each column is an aggregated sub-query, so that multi-valued
+    columns never multiply rows."""
     values, in_kind = _records_pattern(base_iri, kind, subjects)
     parts = [values] if values else [f"{{ SELECT DISTINCT ?s WHERE {{ ?s a ?type . {in_kind} }} }}"]
-    names = []
     for column in columns:
-        if not column.path:
-            names.append(f"?{column.name}")
+        if column.path:
+            parts.append(_column_part(column, values, in_kind))
+        else:
             parts.append(f"BIND(STR(?s) AS ?{column.name})")
-            continue
-        names += [f"?{column.name}", f"?{column.name}__kinds"]
-        lang_filter = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
-        parts.append(
-            f"OPTIONAL {{ SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); separator={SEPARATOR!r}) "
-            f"AS ?{column.name}) "
-            f'(GROUP_CONCAT(DISTINCT {_kind_expression("?v")}; separator=" ") '
-            f"AS ?{column.name}__kinds) "
-            f"WHERE {{ {values} ?s {column.path} ?v . {in_kind} {lang_filter} }} GROUP BY ?s }}"
-        )
     body = "\n  ".join(parts)
-    return f"{_prologue(base_iri)}SELECT {' '.join(names)} WHERE {{\n  {body}\n}}"
+    names = " ".join(f"?{c.name}" for c in columns)
+    return f"{_prologue(base_iri)}SELECT {names} WHERE {{\n  {body}\n}}"
+
+
+def shared_values(store: KnowledgeStore, base_iri: str) -> dict[str, dict[str, str]]:
+    """For each of SHARED_PATHS: every record's values, joined (one query, all kinds)."""
+    shared: dict[str, dict[str, str]] = {}
+    records = f"{base_iri}id/"
+    for path in SHARED_PATHS:
+        query = (
+            f"{_prologue(base_iri)}SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); "
+            f"separator={SEPARATOR!r}) AS ?values) WHERE {{ ?s {path} ?v "
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{records}")) }} GROUP BY ?s'
+        )
+        shared[path] = {row[0]: row[1] for row in _result_rows(store, query, ["s", "values"])}
+    return shared
+
+
+def _column_kinds(
+    store: KnowledgeStore,
+    base_iri: str,
+    table: Table,
+    kinds: dict[str, set[str]],
+    subjects: list[str] | None,
+) -> None:
+    """The kinds of each column's values: from `kinds` for a record's own property, by a
+    query for a column about linked records; none for derived columns (never mapped)."""
+    prefixes = _prefixes(base_iri)
+    values, in_kind = _records_pattern(base_iri, table.kind, subjects)
+    for column in table.columns:
+        found: set[str] = set()
+        if not column.path:
+            found = {IRI_KIND}
+        elif column.direct:
+            found = kinds.get(_expand(column.last_property or "", prefixes), set())
+            if column.lang:
+                found = {k for k in found if _in_language(k, column.lang)}
+        elif column.about and column.last_property:
+            lang = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
+            rows = store.select(
+                f"{_prologue(base_iri)}SELECT DISTINCT ?k WHERE {{ {values} ?s {column.path} ?v"
+                f" . {in_kind} {lang} BIND({_kind_expression('?v')} AS ?k) }}"
+            )
+            found = {r["k"].value for r in rows if r["k"] is not None}
+        table.kinds[column.name] = found
 
 
 def _sorted_cell(cell: str) -> str:
@@ -457,26 +510,34 @@ def _result_rows(store: KnowledgeStore, query: str, variables: list[str]) -> lis
 
 
 def build_table(
-    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
+    store: KnowledgeStore,
+    base_iri: str,
+    kind: str,
+    subjects: list[str] | None = None,
+    shared: dict[str, dict[str, str]] | None = None,
 ) -> Table:
-    columns = columns_of(store, base_iri, kind, subjects)
-    query = table_query(base_iri, kind, columns, subjects)
-    variables = [
-        v for c in columns for v in ([c.name] if not c.path else [c.name, f"{c.name}__kinds"])
-    ]
-    table = Table(kind, columns, kinds={c.name: set() for c in columns})
+    """One kind's table; `shared`: the values of SHARED_PATHS read once for every table."""
+    kinds = property_kinds(store, base_iri, kind, subjects)
+    columns = columns_of(base_iri, kind, kinds)
+    table = Table(kind, columns)
+    _column_kinds(store, base_iri, table, kinds, subjects)
+    from_shared = {
+        c.name: shared[c.path] for c in columns if shared and c.path in shared and not c.lang
+    }
+    queried = [c for c in columns if c.name not in from_shared]
+    query = table_query(base_iri, kind, queried, subjects)
     rows = []
-    for result in _result_rows(store, query, variables):
-        cells = dict(zip(variables, result, strict=True))
-        for column in columns:
-            if column.path:
-                table.kinds[column.name].update(cells[f"{column.name}__kinds"].split())
-                # distinct values of one kind have distinct texts (Oxigraph keeps literals
-                # canonical); values of several kinds are not mapped from the cell anyway
-                if SEPARATOR in cells[column.name]:
-                    table.multi_valued.add(column.name)
+    for result in _result_rows(store, query, [c.name for c in queried]):
+        cells = dict(zip((c.name for c in queried), result, strict=True))
+        iri = cells["iri"]
+        for name, by_record in from_shared.items():
+            cells[name] = by_record.get(iri, "")
         rows.append([_sorted_cell(cells[c.name]) for c in columns])
-    table.kinds["iri"] = {IRI_KIND}
+    # distinct values of one kind have distinct texts (Oxigraph keeps literals canonical);
+    # a column of several kinds is not mapped from its cells anyway
+    for i, column in enumerate(columns):
+        if any(SEPARATOR in row[i] for row in rows):
+            table.multi_valued.add(column.name)
     table.rows = sorted(rows, key=lambda row: row[0])
     return table
 
@@ -490,10 +551,11 @@ def build_tables(
     tables = []
     if records is None:
         records = records_by_kind(store, base_iri)
+    shared = shared_values(store, base_iri)
     for kind, subjects in records.items():
         if progress:
             progress(f"csv/{kind}.csv")
-        tables.append(build_table(store, base_iri, kind, subjects))
+        tables.append(build_table(store, base_iri, kind, subjects, shared))
     return tables
 
 
