@@ -79,3 +79,12 @@ def test_a_folder_with_a_syntax_error_exits_2_naming_file_line_and_column(
     code, out, err = run(capsys, str(tmp_path))
     assert code == 2 and out == ""
     assert err.startswith(f"{tmp_path / 'broken.ttl'}:2:"), err
+
+
+def test_a_folder_without_rdf_files_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("not records", encoding="utf-8")
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"{tmp_path}: no RDF file (.ttl"), err

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from kb.config import get_settings
-from kb.sources.rdf_files import InputError, dataset_files
+from kb.sources.rdf_files import RDF_FORMATS, InputError, data_files, dataset_files
 from kb.validation.shacl_engine import ShapeError
 from kb.validation.validator import validate_dataset, validate_paths
 
@@ -30,6 +30,9 @@ def run_validate_command(args: argparse.Namespace) -> int:
     try:
         engine = getattr(args, "engine", "auto")
         if args.paths:
+            for path in args.paths:  # a folder with nothing to validate is a mistake, not a pass
+                if path.is_dir() and not data_files(path):
+                    raise InputError(path, f"no RDF file ({', '.join(RDF_FORMATS)}) in this folder")
             standalone = getattr(args, "standalone", False)
             report = validate_paths(settings, args.paths, engine, standalone)
         else:
