@@ -9,11 +9,14 @@ queries, one after the other:
 - group-by: `SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type`
 
 Servers: `alliance-kb serve` with its response cache (the default) and without
-it (`ALLIANCE_RESPONSE_CACHE_MB=0`: every request runs the query), `oxigraph serve`
-(PyPI `oxigraph`), `rdflib-endpoint serve` (rdflib's engine). Also reported for
-this server: start-up time (process start → /health answers) and memory (PSS
-of the server, its zygote and query workers), in memory and with an on-disk
-store (first build, then reuse).
+it (`ALLIANCE_RESPONSE_CACHE_MB=0`: every request runs the query), on uvicorn (the
+default) and on granian (`ALLIANCE_HTTP_SERVER=granian`), `oxigraph serve`
+(PyPI `oxigraph`), `rdflib-endpoint serve` (rdflib's engine). Also reported:
+start-up time (process start → /health answers; for `oxigraph serve`, → a query
+answers) and memory (PSS of the server, its zygote and query workers: shared
+pages count once), idle after start and after both queries ran once, in memory
+and with an on-disk store (first build, then reuse), beside `oxigraph serve`'s
+on the same data; and the time Python takes to import the server (`import server`).
 
     python -m bench.endpoint                      # 100k and 1M triples, 10 s per run
     python -m bench.endpoint --sizes 100000 --duration 20 --json out.json
@@ -66,7 +69,8 @@ class Startup:
     size: int
     mode: str
     seconds: float
-    pss_mb: float
+    pss_mb: float  # idle, 0.5 s after it answers
+    pss_after_mb: float = 0.0  # after both queries ran once
 
 
 def free_port() -> int:
@@ -76,6 +80,16 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def import_seconds() -> float:
+    """How long Python takes to import the server (part of every start-up): best of 3."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import server"], cwd=ROOT, check=True)
+        best = min(best, time.monotonic() - started)
+    return round(best, 2)
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> float:
@@ -212,6 +226,7 @@ def bench_size(
 
         # start-up and memory: in memory, on disk (first build), on disk (reuse)
         location = Path(tmp) / "store"
+        state = Path(tmp) / "state"  # the validation report and search index stay here
         for mode, env in [
             ("in memory", {}),
             ("on disk, first build", {"ALLIANCE_STORE_LOCATION": str(location)}),
@@ -219,14 +234,25 @@ def bench_size(
         ]:
             port = free_port()
             cmd = [*kb, "--port", str(port)]
-            with started(cmd, f"http://127.0.0.1:{port}/health", {**base_env, **env}) as (p, s):
+            env = {**base_env, "ALLIANCE_STATE_DIR": str(state), **env}
+            with started(cmd, f"http://127.0.0.1:{port}/health", env) as (p, s):
                 time.sleep(0.5)
-                startups.append(Startup(size, mode, round(s, 2), tree_pss_mb(p.pid)))
-                print(f"  start-up {mode}: {s:.2f} s, {startups[-1].pss_mb} MB PSS", flush=True)
+                idle = tree_pss_mb(p.pid)
+                answers(f"http://127.0.0.1:{port}/sparql")
+                startups.append(Startup(size, mode, round(s, 2), idle, tree_pss_mb(p.pid)))
+                print(
+                    f"  start-up {mode}: {s:.2f} s, {idle} MB PSS idle, "
+                    f"{startups[-1].pss_after_mb} MB after the queries",
+                    flush=True,
+                )
 
         for label, env in [
             ("alliance-kb (cache)", {}),
             ("alliance-kb (no cache)", {"ALLIANCE_RESPONSE_CACHE_MB": "0"}),
+            (
+                "alliance-kb (no cache, granian)",
+                {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_HTTP_SERVER": "granian"},
+            ),
             (
                 "alliance-kb (no cache, on disk)",
                 {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_STORE_LOCATION": str(location)},
@@ -248,9 +274,13 @@ def bench_size(
         )
         port = free_port()
         cmd = [oxigraph, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-        with started(cmd, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"):
+        with started(cmd, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D") as (p, s):
+            time.sleep(0.5)
+            idle = tree_pss_mb(p.pid)
             url = f"http://127.0.0.1:{port}/query"
             checks["oxigraph serve"] = answers(url)
+            startups.append(Startup(size, "oxigraph serve", round(s, 2), idle, tree_pss_mb(p.pid)))
+            print(f"  oxigraph serve: {s:.2f} s, {idle} / {startups[-1].pss_after_mb} MB PSS")
             runs += load_runs(size, "oxigraph serve", url, duration, connections)
 
         if "rdflib" not in skip:
@@ -286,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     all_runs: list[Run] = []
     all_startups: list[Startup] = []
     all_checks: dict[str, dict[str, dict[str, float]]] = {}
+    imports = import_seconds()
+    print(f"import server: {imports} s (best of 3)", flush=True)
     for size in args.sizes:
         runs, startups, checks = bench_size(size, args.duration, args.connections, set(args.skip))
         all_runs += runs
@@ -299,6 +331,28 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r.size:,} | {r.server} | {r.query} | {r.requests_per_s:,.1f} | "
             f"{r.p50_ms:.2f} | {r.p99_ms:.2f} |"
         )
+    print()
+    print("| triples | server | start-up s | PSS idle MB | PSS after the queries MB |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for st in all_startups:
+        print(f"| {st.size:,} | {st.mode} | {st.seconds} | {st.pss_mb} | {st.pss_after_mb} |")
+    print()
+    for size in args.sizes:
+        rate = {(r.server, r.query): r.requests_per_s for r in all_runs if r.size == size}
+        bare = {q: rate.get(("oxigraph serve", q)) for q in QUERIES}
+        for server in sorted({r.server for r in all_runs if r.size == size}):
+            ratios = [
+                f"{q} {rate[(server, q)] / bare[q]:.2f}x"
+                for q in QUERIES
+                if bare[q] and (server, q) in rate
+            ]
+            print(f"{size:,} {server} / oxigraph serve: {', '.join(ratios)}")
+        memory = {st.mode: st.pss_after_mb for st in all_startups if st.size == size}
+        if memory.get("oxigraph serve"):
+            for mode in ("in memory", "on disk, reused"):
+                if mode in memory:
+                    ratio = memory[mode] / memory["oxigraph serve"]
+                    print(f"{size:,} memory, {mode} / oxigraph serve: {ratio:.2f}x")
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -306,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                     "runs": [asdict(r) for r in all_runs],
                     "startup": [asdict(s) for s in all_startups],
                     "answers": all_checks,
+                    "import_server_s": imports,
                 },
                 indent=2,
             )
