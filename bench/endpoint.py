@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for size in args.sizes:
         rate = {(r.server, r.query): r.requests_per_s for r in all_runs if r.size == size}
-        bare = {q: rate.get(("oxigraph serve", q)) for q in QUERIES}
+        bare = {q: rate.get(("oxigraph serve", q)) or 0.0 for q in QUERIES}
         for server in sorted({r.server for r in all_runs if r.size == size}):
             ratios = [
                 f"{q} {rate[(server, q)] / bare[q]:.2f}x"
