@@ -199,3 +199,27 @@ def test_data_without_a_release_gets_503_not_a_stack_trace(tmp_path: Path) -> No
         response = client.get("/dumps/", headers={"accept": "application/json"})
     assert response.status_code == 503
     assert "release" in response.json()["detail"]
+
+
+def test_a_commit_reaches_the_next_export(tmp_path: Path) -> None:
+    """The served dumps are made again from the store after a commit (in a forked snapshot)."""
+    import server
+    from kb.store.changes import ChangeSet
+
+    settings = Settings(dumps_dir=tmp_path / "served", validate_on_start=False)
+    with TestClient(server.create_app(settings)) as client:
+        before = client.get("/dumps/alliance.nt.gz")
+        assert before.status_code == 200
+        label = ox.Quad(
+            ox.NamedNode(settings.record_iri("authority", "volos")),
+            ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
+            ox.Literal("Βόλος (committed)", language="el"),
+            ox.NamedNode(settings.graph_iri("authorities")),
+        )
+        client.app.state.kb.store.commit(ChangeSet.of(added=[label]))  # type: ignore[attr-defined]
+        after = client.get("/dumps/alliance.nt.gz")
+        assert after.status_code == 200
+        assert after.headers["etag"] != before.headers["etag"]
+        text = gzip.decompress(after.content).decode()
+        assert "Βόλος (committed)" in text
+        assert "Βόλος (committed)" not in gzip.decompress(before.content).decode()
