@@ -266,7 +266,12 @@ class EmbeddedStore:
         count = self._quad_count
         if count is None:
             with self.gate.shared():
-                count = self._quad_count = len(self.oxigraph)
+                if self._graph_counts is not None:  # counted already: add the default graph's
+                    default = self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                    count = sum(self._graph_counts.values()) + sum(1 for _ in default)
+                else:
+                    count = len(self.oxigraph)
+                self._quad_count = count
         return count
 
     def graph_counts(self) -> dict[str, int]:
