@@ -180,6 +180,21 @@ def test_served_export_is_reused_for_the_same_data(client: TestClient) -> None:
     assert listing(client)["alliance.ttl"]["sha256"] == first
 
 
+def test_a_new_exporter_makes_new_dumps_for_the_same_data(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment that changes the exporter's code must not serve the dumps the old code
+    wrote, although the data did not change."""
+    from kb.publish import export
+
+    kb = client.app.state.kb  # type: ignore[attr-defined]
+    served = export.served_export(kb.settings, kb.dataset, kb.store)
+    assert export.served_export(kb.settings, kb.dataset, kb.store) == served
+    monkeypatch.setattr(export, "exporter_fingerprint", lambda: "another version of the code")
+    again = export.served_export(kb.settings, kb.dataset, kb.store)
+    assert again != served and (again / "SHA256SUMS").is_file()
+
+
 def test_head_gives_the_headers_without_the_body(client: TestClient) -> None:
     get = client.get("/dumps/alliance.rdf", headers={"accept-encoding": "identity"})
     head = client.head("/dumps/alliance.rdf", headers={"accept-encoding": "identity"})

@@ -20,6 +20,8 @@ when it ends), cached by the store's content hash and generation.
 from __future__ import annotations
 
 import calendar
+import functools
+import hashlib
 import json
 import logging
 import os
@@ -345,9 +347,41 @@ def served_export(settings: Settings, files: DatasetFiles, store: KnowledgeStore
 
 
 def _served_key(settings: Settings, state: str) -> str:
-    import hashlib
-
     digest = hashlib.sha256(
-        "\0".join([state, settings.public_url, settings.host, str(settings.port)]).encode()
+        "\0".join(
+            [
+                state,
+                exporter_fingerprint(),
+                shapes_fingerprint(settings),
+                settings.public_url,
+                settings.host,
+                str(settings.port),
+            ]
+        ).encode()
     )
     return digest.hexdigest()[:20]
+
+
+@functools.cache
+def exporter_fingerprint() -> str:
+    """A digest of the code that writes the files (every module of `kb.publish` and the
+    store's serializers it calls): a deployment that changes what a dump holds (a new CSV
+    column, a fixed serializer) makes new dumps instead of serving the old ones, even where
+    the data did not change. Read once per process."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(__file__).parent.parent / "store"):
+        for module in sorted(package.glob("*.py")):
+            digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def shapes_fingerprint(settings: Settings) -> str:
+    """Names, sizes and modification times of the files of `shapes/` (shapes.ttl is a dump
+    too): edited shapes make new dumps."""
+    if not settings.shapes_dir.is_dir():
+        return ""
+    parts = []
+    for path in data_files(settings.shapes_dir):
+        stat = path.stat()
+        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
