@@ -39,6 +39,9 @@ FIXTURE = """
     dcterms:source <http://example.org/a> .
 <https://w3id.org/roma-alliance/id/authority/lom> a alliance:Municipality ;
     dcterms:source <http://example.org/a> .
+<https://w3id.org/roma-alliance/id/authority/lom#type> a rdf:Statement ;
+    rdf:subject <https://w3id.org/roma-alliance/id/authority/lom> ; rdf:predicate rdf:type ;
+    rdf:object alliance:Municipality ; dcterms:source <http://example.org/a> .
 """
 
 
@@ -69,6 +72,7 @@ def test_groups_by_kind_in_natural_order_with_owned_nodes_after_their_record() -
     assert order == sorted(order)
     assert "# -- Local and regional authorities (1) " in text
     assert "# -- Awards of the Dosta! Congress Prize (2) " in text
+    assert "rdf:predicate rdf:type ;" in text  # `a` only as a predicate
     statement = text[text.index(f"<{ID}award/2-lom#rank-a>") :]
     assert statement.index("rdf:subject") < statement.index("rdf:predicate")
     assert statement.index("rdf:predicate") < statement.index("rdf:object")

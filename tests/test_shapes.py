@@ -266,7 +266,7 @@ EXPECTED: dict[str, set[Row]] = {
         ("event/launch_2013", None, V, "EventShape"),
         ("event/summit-of-mayors-2011", "schema:location", V, "EventLocationShape"),
         ("event/summit-of-mayors-2011", "schema:startDate", V, "EventStartDateShape"),
-        ("event/summit-of-mayors-2011", "skos:prefLabel", W, "EventFrenchLabelShape"),
+        ("event/summit-of-mayors-2011", "skos:prefLabel", INFO, "EventFrenchLabelShape"),
     },
     "person-bad.ttl": {
         ("person/Christoph-Stöger", None, V, "PersonShape"),
@@ -279,13 +279,16 @@ EXPECTED: dict[str, set[Row]] = {
         ("secondment/wrong", "schema:position", V, "SecondmentPositionShape"),
     },
     "figure-bad.ttl": {
+        ("figure/bad-flags", "alliance:approximate", V, "FigureApproximateShape"),
         ("figure/bad-flags", "alliance:lowerBound", V, "FigureLowerBoundShape"),
         ("figure/bad-flags", "alliance:measure", V, "FigureMeasureShape"),
         ("figure/bad-flags", "alliance:statedText", V, "FigureStatedTextShape"),
         ("figure/bad-flags", "rdf:value", V, "FigureValueShape"),
+        ("figure/bad-flags", "skos:prefLabel", V, "FigureLabelShape"),
         ("figure/bad-value", "alliance:about", V, "FigureAboutShape"),
         ("figure/bad-value", "alliance:measure", V, "FigureMeasureShape"),
         ("figure/bad-value", "rdf:value", V, "FigureValueShape"),
+        ("figure/bad-value", "skos:prefLabel", V, "FigureLabelShape"),
     },
     "concept-bad.ttl": {
         ("colour/red", "skos:notation", V, "ConceptNotationShape"),

@@ -102,13 +102,35 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--store", default=None, metavar="URL")
 
     # -- import -----------------------------------------------------------------
-    imp = commands.add_parser("import", help="turn a curator's CSV into Turtle records")
-    imp.add_argument(
-        "kind", metavar="KIND", help="member-states, authorities, awards, signatures or practices"
+    imp = commands.add_parser(
+        "import",
+        help="turn a curator's CSV into Turtle records, or regenerate data/ from data/sources/",
+        description="KIND FILE.csv: one spreadsheet to Turtle. 'sources DIR': every generated "
+        "file of data/ from the tables of DIR (data/sources/). Exit 0: written (or unchanged); "
+        "1: rows rejected, nothing written (sources: also files edited since their import, "
+        "refused without --force, or --check found differences); 2: unreadable input.",
     )
-    imp.add_argument("csv", type=Path, metavar="FILE.csv")
     imp.add_argument(
-        "--out", type=Path, default=None, help="write the Turtle here (default: standard output)"
+        "kind",
+        metavar="KIND",
+        help="member-states, authorities, memberships, people, awards, signatures, practices, "
+        "events, figures, pages, claims; or 'sources' (then FILE is the tables' directory)",
+    )
+    imp.add_argument("csv", type=Path, metavar="FILE.csv|DIR")
+    imp.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write the Turtle here (default: standard output); for 'sources', the data "
+        "directory (default: the parent of DIR)",
+    )
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="sources: overwrite generated files edited since their import (their edits are lost)",
+    )
+    imp.add_argument(
+        "--check", action="store_true", help="sources: compare with data/ without writing"
     )
 
     # -- format -----------------------------------------------------------------

@@ -169,8 +169,6 @@ class _Writer:
         self.used: set[str] = set()
 
     def iri(self, value: str) -> str:
-        if value == RDF + "type":
-            return "a"
         for name, namespace in VOCABULARY_PREFIXES.items():
             if value.startswith(namespace) and _SAFE_LOCAL.fullmatch(value[len(namespace) :]):
                 self.used.add(name)
@@ -328,7 +326,7 @@ def _block(
     lines = []
     for predicate in sorted(properties, key=lambda p: _predicate_key(p, writer)):
         values = [writer.term(v) for v in sorted(properties[predicate], key=_object_key)]
-        name = writer.iri(predicate)
+        name = "a" if predicate == RDF + "type" else writer.iri(predicate)
         line = f"{name} {', '.join(values)}"
         if len(values) > 1 and len(line) + 4 > LINE_WIDTH:
             line = f"{name}\n        " + ",\n        ".join(values)

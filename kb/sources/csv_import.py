@@ -104,24 +104,34 @@ PREFIXES: dict[str, str] = {
     "dcterms": "http://purl.org/dc/terms/",
     "euc": "http://publications.europa.eu/resource/authority/country/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "oa": "http://www.w3.org/ns/oa#",
     "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "schema": "http://schema.org/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
+    "wikibase": "http://wikiba.se/ontology#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "authority": f"{ID}authority/",
     "award": f"{ID}award/",
     "country": f"{ID}country/",
     "database": f"{ID}database/",
     "document": f"{ID}document/",
+    "event": f"{ID}event/",
+    "figure": f"{ID}figure/",
     "group": f"{ID}group/",
     "maturity": f"{ID}maturity/",
+    "measure": f"{ID}measure/",
     "membership": f"{ID}membership/",
     "organisation": f"{ID}organisation/",
     "person": f"{ID}person/",
     "practice": f"{ID}practice/",
     "prize-edition": f"{ID}prize-edition/",
+    "rank-reason": f"{ID}rank-reason/",
+    "role": f"{ID}role/",
     "signature": f"{ID}signature/",
     "source": f"{ID}source/",
+    "source-type": f"{ID}source-type/",
     "theme": f"{ID}theme/",
 }
 
@@ -154,6 +164,7 @@ GROUPS = (
 DEFAULT_DOCUMENT = "declaration-against-anti-gypsyism"
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
 EDITION_RE = re.compile(r"[1-9][0-9]*|session-[1-9][0-9]*")
 ALPHA3_RE = re.compile(r"[A-Z]{3}")
 IRI_RE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
@@ -335,8 +346,37 @@ class Row:
         self.problem(column, f"{value!r} is not true or false")
         return None
 
-    def sources(self, column: str = "source") -> list[str]:
-        value = self.text(column, required=True) or ""
+    def texts(self, column: str) -> list[str]:
+        """Language-tagged texts `text@lang`, separated by ` | ` (the tag is required)."""
+        out = []
+        for item in (self.text(column) or "").split(" | "):
+            item = item.strip()
+            if not item:
+                continue
+            text, at, tag = item.rpartition("@")
+            if not at or not text or not LANG_RE.fullmatch(tag):
+                self.problem(column, f"{item!r} needs a language tag: text@en")
+                continue
+            out.append(lang(text, tag))
+        return out
+
+    def refs(self, column: str, kinds: Iterable[str] | None = None) -> list[str]:
+        """Records named `kind/slug` (or `country/ABC`), separated by spaces."""
+        allowed = tuple(kinds) if kinds is not None else None
+        out = []
+        for item in (self.text(column) or "").split():
+            kind, slash, slug = item.partition("/")
+            ok_slug = ALPHA3_RE.fullmatch(slug) if kind == "country" else SLUG_RE.fullmatch(slug)
+            if not slash or not SLUG_RE.fullmatch(kind) or not ok_slug:
+                self.problem(column, f"{item!r} is not a record kind/slug")
+            elif allowed is not None and kind not in allowed:
+                self.problem(column, f"{item!r} is not a record of kind {', '.join(allowed)}")
+            else:
+                out.append(record(kind, slug))
+        return out
+
+    def sources(self, column: str = "source", required: bool = True) -> list[str]:
+        value = self.text(column, required=required) or ""
         out: list[str] = []
         for item in value.split():
             if IRI_RE.fullmatch(item):
@@ -425,6 +465,37 @@ def unique(rows: list[Row], column: str, key: Callable[[Row], str | None]) -> No
             seen[value] = row.number
 
 
+def statement_subject(owner: str, name: str) -> str:
+    """The IRI of a node `{owner IRI}#{name}` owned by a record (a statement)."""
+    value = owner[1:-1] if owner.startswith("<") else expand(owner)
+    return f"<{value}#{name}>"
+
+
+def expand(term: str) -> str:
+    """The full IRI of a prefixed name written by `iri`."""
+    prefix, _, local = term.partition(":")
+    return PREFIXES[prefix] + local
+
+
+def sourced_fact(
+    row: Row, owner: str, column: str, predicate: str, value: str | None
+) -> Record | None:
+    """A statement giving the pages of one fact, when the row has a `{column}_source` cell.
+
+    The fact is `owner predicate value` (as written on the record); the statement is
+    `{owner}#{column}` with those pages as its dcterms:source.
+    """
+    pages = row.sources(f"{column}_source", required=False)
+    if value is None or not pages:
+        return None
+    stated = Record(statement_subject(owner, column.replace("_", "-")), ["rdf:Statement"])
+    stated.add("rdf:subject", owner)
+    stated.add("rdf:predicate", predicate)
+    stated.add("rdf:object", value)
+    stated.add("dcterms:source", *pages)
+    return stated
+
+
 # -- The kinds ------------------------------------------------------------------
 
 
@@ -452,6 +523,9 @@ def build_member_states(rows: list[Row]) -> list[Record]:
         rec.add("skos:editorialNote", lang(note, "en") if note else None)
         rec.add("dcterms:source", *sources)
         out.append(rec)
+        fact = sourced_fact(row, rec.subject, "accession_date", "alliance:accessionDate", accession)
+        if fact is not None:
+            out.append(fact)
     return out
 
 
@@ -464,6 +538,8 @@ def build_authorities(rows: list[Row]) -> list[Record]:
         name_en = row.text("name_en", required=True)
         name_fr = row.text("name_fr")
         in_source = row.text("name_in_source")
+        other_names = row.texts("other_names")
+        hidden_names = row.texts("hidden_names")
         country = row.member_state("country")
         number = row.positive_integer("participant_number")
         since = row.date("member_since")
@@ -479,12 +555,19 @@ def build_authorities(rows: list[Row]) -> list[Record]:
             lang(name_fr, "fr") if name_fr else None,
         )
         rec.add(
-            "skos:altLabel", lang(in_source, "en") if in_source and in_source != name_en else None
+            "skos:altLabel",
+            lang(in_source, "en") if in_source and in_source != name_en else None,
+            *other_names,
         )
-        rec.add("alliance:country", record("country", country) if country else None)
+        rec.add("skos:hiddenLabel", *hidden_names)
+        country_term = record("country", country) if country else None
+        rec.add("alliance:country", country_term)
         rec.add("skos:note", lang(note, "en") if note else None)
         rec.add("dcterms:source", *sources)
         out.append(rec)
+        fact = sourced_fact(row, rec.subject, "country", "alliance:country", country_term)
+        if fact is not None:
+            out.append(fact)
         if row.values.get("participant_number") or row.values.get("member_since"):
             member = Record(record("membership", slug), ["org:Membership"])
             member.add("org:member", record("authority", slug))
@@ -521,6 +604,7 @@ def build_awards(rows: list[Row]) -> list[Record]:
         if shared and row.values.get("rank", "") == "":
             row.problem("shared_rank", "a shared rank needs a rank")
         project = row.text("awarded_for")
+        project_fr = row.text("awarded_for_fr")
         note = row.text("note")
         sources = row.sources()
         if edition is None or authority is None:
@@ -531,7 +615,11 @@ def build_awards(rows: list[Row]) -> list[Record]:
         rec.add("alliance:rank", typed(rank, "integer") if rank else None)
         if rank is not None and shared is not None:
             rec.add("alliance:sharedRank", typed("true" if shared else "false", "boolean"))
-        rec.add("alliance:awardedFor", lang(project, "en") if project else None)
+        rec.add(
+            "alliance:awardedFor",
+            lang(project, "en") if project else None,
+            lang(project_fr, "fr") if project_fr else None,
+        )
         rec.add("skos:note", lang(note, "en") if note else None)
         rec.add("dcterms:source", *sources)
         out.append(rec)
@@ -549,11 +637,10 @@ def build_signatures(rows: list[Row]) -> list[Record]:
         person = row.slug("signatory_slug")
         if name and not row.values.get("signatory_slug"):
             row.problem("signatory_slug", "a signatory needs a slug for id/person/{slug}")
-        if row.values.get("signatory_slug") and not name:
-            row.problem("signatory_name", "a signatory slug needs the person's name")
         if person and name and people.setdefault(person, name) != name:
             row.problem("signatory_slug", f"{person!r} is already used for {people[person]!r}")
         when = row.date("date")
+        reported = row.date("reported_on")
         note = row.text("note")
         sources = row.sources()
         if authority is None:
@@ -561,8 +648,9 @@ def build_signatures(rows: list[Row]) -> list[Record]:
         rec = Record(record("signature", authority), ["alliance:Signature"])
         rec.add("alliance:signedDocument", record("document", document))
         rec.add("alliance:onBehalfOf", record("authority", authority))
-        rec.add("alliance:signatory", record("person", person) if person and name else None)
+        rec.add("alliance:signatory", record("person", person) if person else None)
         rec.add("dcterms:date", when)
+        rec.add("alliance:reportedOn", reported)
         rec.add("skos:note", lang(note, "en") if note else None)
         rec.add("dcterms:source", *sources)
         out.append(rec)
@@ -587,6 +675,8 @@ def build_practices(rows: list[Row]) -> list[Record]:
         themes = row.slugs("themes", THEMES)
         maturity = row.choice("maturity", MATURITY_LEVELS)
         groups = row.slugs("target_groups", GROUPS)
+        keywords = row.texts("keywords")
+        database = row.slug("database") if "database" in row.values else "good-practices"
         start = row.date("start_date")
         end = row.date("end_date")
         s, e = row.values.get("start_date", ""), row.values.get("end_date", "")
@@ -613,10 +703,338 @@ def build_practices(rows: list[Row]) -> list[Record]:
         rec.add("alliance:targetGroup", *(f"group:{g}" for g in groups))
         rec.add("schema:startDate", start)
         rec.add("schema:endDate", end)
-        rec.add("dcterms:isPartOf", "database:good-practices")
+        rec.add("dcat:keyword", *keywords)
+        rec.add("dcterms:isPartOf", record("database", database) if database else None)
         rec.add("skos:note", lang(note, "en") if note else None)
         rec.add("dcterms:source", *sources)
         out.append(rec)
+    return out
+
+
+SOURCE_TYPES = ("official", "third-party", "project")
+
+
+def build_pages(rows: list[Row]) -> list[Record]:
+    """Source records: the pages (and other documents) the records cite, with their standing."""
+    out = []
+    unique(rows, "slug", lambda r: r.values.get("slug") or None)
+    unique(rows, "url", lambda r: r.values.get("url") or None)
+    for row in rows:
+        slug = row.slug("slug", required=True)
+        url = row.text("url")
+        if url is not None and not IRI_RE.fullmatch(url):
+            row.problem("url", f"{url!r} is not an http(s) address")
+            url = None
+        title = row.text("title", required=True)
+        title_lang = row.text("title_lang", required=True)
+        if title_lang is not None and not LANG_RE.fullmatch(title_lang):
+            row.problem("title_lang", f"{title_lang!r} is not a language tag")
+            title_lang = None
+        publisher = row.slug("publisher")
+        languages = (row.text("language") or "").split()
+        for code in languages:
+            if not LANG_RE.fullmatch(code):
+                row.problem("language", f"{code!r} is not a language code")
+        issued = row.date("date")
+        standing = row.choice("type", SOURCE_TYPES, required=True)
+        replaced_by = row.slugs("replaced_by")
+        note = row.text("note")
+        if slug is None:
+            continue
+        rec = Record(record("source", slug), ["dcterms:BibliographicResource"])
+        rec.add("dcterms:title", lang(title, title_lang) if title and title_lang else None)
+        rec.add("schema:url", f"<{url}>" if url else None)
+        rec.add("dcterms:publisher", record("organisation", publisher) if publisher else None)
+        rec.add("dcterms:language", *(turtle_string(code) for code in languages))
+        rec.add("dcterms:issued", issued)
+        rec.add("dcterms:type", record("source-type", standing) if standing else None)
+        if replaced_by:
+            rec.add("owl:deprecated", typed("true", "boolean"))
+            rec.add("dcterms:isReplacedBy", *(record("source", r) for r in replaced_by))
+        rec.add("skos:note", lang(note, "en") if note else None)
+        # a page is its own source; a record without an address, the project's
+        rec.add("dcterms:source", f"<{url}>" if url else f"<{CANONICAL_BASE_IRI}>")
+        out.append(rec)
+    return out
+
+
+def build_memberships(rows: list[Row]) -> list[Record]:
+    """Memberships of the Alliance: one per authority, with what its pages state."""
+    out = []
+    unique(rows, "authority", lambda r: r.values.get("authority") or None)
+    for row in rows:
+        authority = row.slug("authority", required=True)
+        number = row.positive_integer("participant_number")
+        since = row.date("start_date")
+        reported = row.date("reported_on")
+        roles = row.slugs("role")
+        note = row.text("note")
+        sources = row.sources()
+        if authority is None:
+            continue
+        rec = Record(record("membership", authority), ["org:Membership"])
+        rec.add("org:member", record("authority", authority))
+        rec.add("org:organization", record("organisation", "alliance"))
+        rec.add("alliance:participantNumber", typed(number, "integer") if number else None)
+        rec.add("schema:startDate", since)
+        rec.add("alliance:reportedOn", reported)
+        rec.add("org:role", *(record("role", r) for r in roles))
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+def build_people(rows: list[Row]) -> list[Record]:
+    out = []
+    unique(rows, "slug", lambda r: r.values.get("slug") or None)
+    for row in rows:
+        slug = row.slug("slug", required=True)
+        name = row.text("name", required=True)
+        other_names = row.texts("other_names")
+        note = row.text("note")
+        sources = row.sources()
+        if slug is None:
+            continue
+        rec = Record(record("person", slug), ["foaf:Person"])
+        rec.add("foaf:name", turtle_string(name) if name else None)
+        rec.add("skos:altLabel", *other_names)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+def build_events(rows: list[Row]) -> list[Record]:
+    out = []
+    unique(rows, "slug", lambda r: r.values.get("slug") or None)
+    for row in rows:
+        slug = row.slug("slug", required=True)
+        kind = row.choice("type", ("event", "session"), required=True)
+        name_en = row.text("name_en", required=True)
+        name_fr = row.text("name_fr")
+        number = row.positive_integer("session_number")
+        if kind == "session" and not row.values.get("session_number"):
+            row.problem("session_number", "a Congress session needs its number")
+        start = row.date("start_date")
+        end = row.date("end_date")
+        s, e = row.values.get("start_date", ""), row.values.get("end_date", "")
+        if start and end and e < s[: len(e)]:
+            row.problem("end_date", f"{e!r} is before the start date {s!r}")
+        location = row.text("location")
+        parent = row.slug("super_event")
+        organizers = row.refs("organizers", ("organisation", "authority"))
+        description = row.text("description_en")
+        note = row.text("note")
+        sources = row.sources()
+        if slug is None or kind is None:
+            continue
+        cls = "alliance:CongressSession" if kind == "session" else "alliance:Event"
+        rec = Record(record("event", slug), [cls])
+        rec.add(
+            "skos:prefLabel",
+            lang(name_en, "en") if name_en else None,
+            lang(name_fr, "fr") if name_fr else None,
+        )
+        rec.add("alliance:sessionNumber", typed(number, "integer") if number else None)
+        rec.add("schema:startDate", start)
+        rec.add("schema:endDate", end)
+        rec.add("schema:location", turtle_string(location) if location else None)
+        rec.add("schema:superEvent", record("event", parent) if parent else None)
+        rec.add("schema:organizer", *organizers)
+        rec.add("dcterms:description", lang(description, "en") if description else None)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+def build_figures(rows: list[Row]) -> list[Record]:
+    """Stated figures: a number as a page states it, with what it counts and its date."""
+    out = []
+    unique(rows, "slug", lambda r: r.values.get("slug") or None)
+    for row in rows:
+        slug = row.slug("slug", required=True)
+        value = row.text("value", required=True)
+        if value is not None and not re.fullmatch(r"0|[1-9][0-9]*", value):
+            row.problem(
+                "value", f"{value!r} is not a whole number (write the words in stated_text)"
+            )
+            value = None
+        lower = row.boolean("lower_bound")
+        approximate = row.boolean("approximate")
+        measure = row.slug("measure")
+        about = row.refs("about")
+        label = row.text("label_en", required=True)
+        stated = row.text("stated_text")
+        stated_lang = row.text("stated_lang") or "en"
+        if not LANG_RE.fullmatch(stated_lang):
+            row.problem("stated_lang", f"{stated_lang!r} is not a language tag")
+        when = row.date("date")
+        note = row.text("note")
+        sources = row.sources()
+        if slug is None:
+            continue
+        rec = Record(record("figure", slug), ["alliance:StatedFigure"])
+        rec.add("skos:prefLabel", lang(label, "en") if label else None)
+        rec.add("rdf:value", typed(value, "integer") if value else None)
+        rec.add("alliance:lowerBound", typed("true", "boolean") if lower else None)
+        rec.add("alliance:approximate", typed("true", "boolean") if approximate else None)
+        rec.add("alliance:measure", record("measure", measure) if measure else None)
+        rec.add("alliance:about", *about)
+        rec.add("alliance:statedText", lang(stated, stated_lang) if stated else None)
+        rec.add("dcterms:date", when)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *sources)
+        out.append(rec)
+    return out
+
+
+#: The properties a claim may be about, and how its value is written.
+CLAIM_PROPERTIES: dict[str, str] = {
+    "alliance:rank": "integer",
+    "alliance:participantNumber": "integer",
+    "alliance:editionNumber": "integer",
+    "alliance:sessionNumber": "integer",
+    "rdf:value": "integer",
+    "alliance:sharedRank": "boolean",
+    "alliance:accessionDate": "date",
+    "alliance:ceremonyDate": "date",
+    "alliance:labelYear": "date",
+    "alliance:reportedOn": "date",
+    "dcterms:date": "date",
+    "dcterms:issued": "date",
+    "schema:startDate": "date",
+    "schema:endDate": "date",
+    "rdf:type": "class",
+    "alliance:country": "record",
+    "alliance:signatory": "record",
+    "alliance:implementedBy": "record",
+    "alliance:laureate": "record",
+    "alliance:onBehalfOf": "record",
+    "alliance:ceremonyAt": "record",
+    "schema:superEvent": "record",
+    "schema:organizer": "record",
+    "org:member": "record",
+    "org:role": "record",
+    "skos:prefLabel": "text",
+    "skos:altLabel": "text",
+    "skos:definition": "text",
+    "dcterms:title": "text",
+    "dcterms:alternative": "text",
+    "dcterms:description": "text",
+    "alliance:awardedFor": "text",
+    "foaf:name": "plain",
+    "schema:location": "plain",
+}
+CLASSES = (
+    "alliance:Municipality",
+    "alliance:Region",
+    "alliance:Event",
+    "alliance:CongressSession",
+)
+RANKS = ("preferred", "normal", "deprecated")
+
+
+def claim_value(row: Row, prop: str) -> str | None:
+    """The value of a claim's `value` cell, written as the property expects."""
+    value = row.text("value")
+    if value is None:
+        return None
+    how = CLAIM_PROPERTIES[prop]
+    if how == "integer":
+        return row.positive_integer("value") and typed(value, "integer")
+    if how == "boolean":
+        flag = row.boolean("value")
+        return None if flag is None else typed("true" if flag else "false", "boolean")
+    if how == "date":
+        return row.date("value")
+    if how == "class":
+        if value not in CLASSES:
+            row.problem("value", f"{value!r} is not one of {', '.join(CLASSES)}")
+            return None
+        return value
+    if how == "record":
+        found = row.refs("value")
+        return found[0] if len(found) == 1 else None
+    if how == "plain":
+        return turtle_string(value)
+    tag = row.text("lang")
+    if tag is None or not LANG_RE.fullmatch(tag):
+        row.problem("lang", f"a {prop} value needs its language tag (en, fr, ...)")
+        return None
+    return lang(value, tag)
+
+
+def claim_group(prop: str) -> str:
+    """`alliance:accessionDate` → `accession-date` (the name of a contested fact's node)."""
+    local = prop.partition(":")[2]
+    return re.sub(r"(?<!^)([A-Z])", r"-\1", local).lower()
+
+
+def build_claims(rows: list[Row]) -> list[Record]:
+    """Statement nodes: one fact, one page, its quote; the claims of contested facts.
+
+    A row without a value is a silent claim (the page names the record without stating a
+    value for the property). Rows of one record and property with a `contested` note form a
+    contested fact, `{record}#{property}-claims`, whose note is the first row's.
+    """
+    out = []
+    unique(
+        rows,
+        "id",
+        lambda r: (
+            f"{r.values.get('record')}#{r.values.get('id')}"
+            if r.values.get("record") and r.values.get("id")
+            else None
+        ),
+    )
+    contested: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for row in rows:
+        owner = row.refs("record")
+        name = row.slug("id", required=True)
+        prop = row.choice("property", CLAIM_PROPERTIES, required=True)
+        value = claim_value(row, prop) if prop else None
+        pages = row.sources()
+        if len(pages) > 1 and row.values.get("quote"):
+            row.problem("source", "a quote comes from one page: give one source per row")
+        quote = row.text("quote")
+        quote_lang = row.text("quote_lang") or "en"
+        rank = row.choice("rank", RANKS)
+        reason = row.slug("reason")
+        if rank in ("preferred", "deprecated") and reason is None:
+            row.problem("reason", f"a {rank} claim needs the rule that ranks it (a rank-reason)")
+        note = row.text("note")
+        why = row.text("contested")
+        if len(owner) != 1 or name is None or prop is None:
+            if not row.values.get("record"):
+                row.problem("record", "a value is required")
+            continue
+        classes = ["rdf:Statement"] + (["alliance:SilentClaim"] if value is None else [])
+        if value is None and not why:
+            row.problem("value", "a statement without a value is only allowed as a contested claim")
+        rec = Record(statement_subject(owner[0], name), classes)
+        rec.add("rdf:subject", owner[0])
+        rec.add("rdf:predicate", prop)
+        rec.add("rdf:object", value)
+        rec.add("oa:exact", lang(quote, quote_lang) if quote else None)
+        rec.add("wikibase:rank", f"wikibase:{rank.capitalize()}Rank" if rank else None)
+        rec.add("alliance:rankReason", record("rank-reason", reason) if reason else None)
+        rec.add("skos:note", lang(note, "en") if note else None)
+        rec.add("dcterms:source", *pages)
+        out.append(rec)
+        if why:
+            group = contested.setdefault((owner[0], prop), (why, []))
+            group[1].append(rec.subject)
+    for (owner_term, prop), (why, claims) in contested.items():
+        node = Record(statement_subject(owner_term, f"{claim_group(prop)}-claims"), [])
+        node.classes.append("alliance:ContestedFact")
+        node.add("rdf:subject", owner_term)
+        node.add("rdf:predicate", prop)
+        node.add("alliance:claim", *claims)
+        node.add("skos:note", lang(why, "en"))
+        node.add("dcterms:source", f"<{CANONICAL_BASE_IRI}id/source/project-wording>")
+        out.append(node)
     return out
 
 
@@ -626,7 +1044,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "member-states",
             ("code", "name_en", "name_fr", "accession_date", "source"),
-            ("editorial_note",),
+            ("editorial_note", "accession_date_source"),
             build_member_states,
             "Council of Europe member states (id/country/{alpha-3})",
         ),
@@ -639,6 +1057,9 @@ KINDS: dict[str, Kind] = {
                 "country",
                 "participant_number",
                 "member_since",
+                "other_names",
+                "hidden_names",
+                "country_source",
                 "note",
             ),
             build_authorities,
@@ -647,14 +1068,14 @@ KINDS: dict[str, Kind] = {
         Kind(
             "awards",
             ("edition", "authority", "rank", "source"),
-            ("shared_rank", "awarded_for", "note"),
+            ("shared_rank", "awarded_for", "awarded_for_fr", "note"),
             build_awards,
             "Dosta! Prize awards (id/award/{edition}-{authority})",
         ),
         Kind(
             "signatures",
             ("authority", "source"),
-            ("document", "signatory_name", "signatory_slug", "date", "note"),
+            ("document", "signatory_name", "signatory_slug", "date", "reported_on", "note"),
             build_signatures,
             "signatures of a declaration (id/signature/{authority})",
         ),
@@ -671,10 +1092,73 @@ KINDS: dict[str, Kind] = {
                 "target_groups",
                 "start_date",
                 "end_date",
+                "keywords",
+                "database",
                 "note",
             ),
             build_practices,
             "good practices (id/practice/{slug})",
+        ),
+        Kind(
+            "pages",
+            ("slug", "title", "title_lang", "type"),
+            ("url", "publisher", "language", "date", "replaced_by", "note"),
+            build_pages,
+            "source records: the pages the records cite (id/source/{slug})",
+        ),
+        Kind(
+            "memberships",
+            ("authority", "source"),
+            ("participant_number", "start_date", "reported_on", "role", "note"),
+            build_memberships,
+            "memberships of the Alliance (id/membership/{authority})",
+        ),
+        Kind(
+            "people",
+            ("slug", "name", "source"),
+            ("other_names", "note"),
+            build_people,
+            "people (id/person/{slug})",
+        ),
+        Kind(
+            "events",
+            ("slug", "type", "name_en", "source"),
+            (
+                "name_fr",
+                "session_number",
+                "start_date",
+                "end_date",
+                "location",
+                "super_event",
+                "organizers",
+                "description_en",
+                "note",
+            ),
+            build_events,
+            "events and Congress sessions (id/event/{slug})",
+        ),
+        Kind(
+            "figures",
+            ("slug", "value", "label_en", "source"),
+            (
+                "lower_bound",
+                "approximate",
+                "measure",
+                "about",
+                "stated_text",
+                "stated_lang",
+                "date",
+                "note",
+            ),
+            build_figures,
+            "stated figures (id/figure/{slug})",
+        ),
+        Kind(
+            "claims",
+            ("record", "id", "property", "source"),
+            ("value", "lang", "quote", "quote_lang", "rank", "reason", "contested", "note"),
+            build_claims,
+            "statements of single facts with their page ({record}#{id}), contested facts",
         ),
     )
 }
