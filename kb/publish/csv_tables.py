@@ -257,6 +257,31 @@ COLUMNS: dict[str, list[Column]] = {
         Column("issued", "Issued", "dcterms:issued"),
         Column("comment", "Comment", "rdfs:comment", "en"),
     ],
+    # the provenance of single facts (docs/model.md, "Where a fact comes from")
+    "fact": [
+        IRI,
+        Column("record", "Record", "rdf:subject"),
+        Column("property", "Property", "rdf:predicate"),
+        Column("value", "Value", "rdf:object"),
+        Column("quote", "Words of the page", "oa:exact"),
+        Column("rank", "Rank", "wikibase:rank"),
+        Column("rank_reason", "Reason for the rank", "alliance:rankReason"),
+    ],
+    "contested-fact": [
+        IRI,
+        Column("record", "Record", "rdf:subject"),
+        Column("property", "Property", "rdf:predicate"),
+        Column("measure", "Measure", "alliance:measure"),
+        Column("claims", "Claims", "alliance:claim"),
+        Column("note", "How the sources differ", "skos:note", "en"),
+    ],
+}
+
+#: Tables of the nodes records own (`{record IRI}#{name}`), by class: `fact.csv` has a
+#: row per statement of a fact by a page, `contested-fact.csv` one per contested fact.
+OWNED_NODE_TABLES = {
+    "fact": "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement",
+    "contested-fact": "{ontology}ContestedFact",
 }
 
 #: Properties a derived table shows first, in this order (then the others by name).
@@ -296,7 +321,8 @@ def _prologue(base_iri: str) -> str:
 
 
 def records_by_kind(store: KnowledgeStore, base_iri: str) -> dict[str, list[str]]:
-    """The records (typed subjects under `{base}id/{kind}/`) of each kind, in IRI order."""
+    """The records (typed subjects `{base}id/{kind}/{slug}`) of each kind, in IRI order;
+    the nodes records own (`{slug}#name`) by their class (`OWNED_NODE_TABLES`)."""
     records = f"{base_iri}id/"
     rows = store.select(
         f"""SELECT DISTINCT ?s WHERE {{
@@ -309,8 +335,13 @@ def records_by_kind(store: KnowledgeStore, base_iri: str) -> dict[str, list[str]
         if subject is None:
             continue
         kind, sep, slug = subject.value[len(records) :].partition("/")
-        if sep and kind and slug:
+        if sep and kind and slug and "#" not in slug:
             kinds.setdefault(kind, []).append(subject.value)
+    for kind in OWNED_NODE_TABLES:
+        _values, in_kind = _records_pattern(base_iri, kind, None)
+        found = [r["s"].value for r in store.select(f"SELECT DISTINCT ?s WHERE {{ {in_kind} }}")]
+        if found:
+            kinds[kind] = found
     return {kind: sorted(kinds[kind]) for kind in sorted(kinds)}
 
 
@@ -327,8 +358,15 @@ def _records_pattern(base_iri: str, kind: str, subjects: list[str] | None) -> tu
     """(a VALUES block naming the records, or ""; the FILTER keeping ?s in the kind, or "")."""
     if subjects is not None and len(subjects) <= VALUES_MAX:
         return "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + " }", ""
-    prefix = f"{base_iri}id/{kind}/"
-    return "", f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))'
+    records = f"{base_iri}id/"
+    if kind in OWNED_NODE_TABLES:
+        cls = OWNED_NODE_TABLES[kind].format(ontology=f"{base_iri}ontology#")
+        return "", (
+            f'?s a <{cls}> . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{records}") '
+            f'&& CONTAINS(STR(?s), "#"))'
+        )
+    prefix = f"{records}{kind}/"
+    return "", f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}") && !CONTAINS(STR(?s), "#"))'
 
 
 def _path_and_stem(iri: str, prefixes: dict[str, str]) -> tuple[str, str]:

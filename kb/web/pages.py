@@ -354,7 +354,7 @@ def records_by_kind(kb: KnowledgeBase) -> dict[str, list[str]]:
     for row in rows:
         iri = term_text(row["s"])
         kind, _, slug = iri[len(records) :].partition("/")
-        if slug and "/" not in slug:
+        if slug and "/" not in slug and "#" not in slug:  # not a record's own node (statement)
             kinds[kind].append(iri)
     return dict(kinds)
 
