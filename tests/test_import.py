@@ -282,25 +282,6 @@ def test_unknown_kind_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown kind 'laureates'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("kind", "csv_name", "ttl_name"),
-    [
-        ("member-states", "member-states.csv", "countries.ttl"),
-        ("awards", "awards.csv", "awards.ttl"),
-    ],
-)
-def test_shipped_generated_file_equals_importer_output_of_data_sources(
-    kind: str, csv_name: str, ttl_name: str, tmp_path: Path
-) -> None:
-    out = tmp_path / ttl_name
-    assert run_import(kind, PROJECT_ROOT / "data" / "sources" / csv_name, out) == 0
-    shipped = PROJECT_ROOT / "data" / ttl_name
-    assert shipped.read_bytes() == out.read_bytes(), (
-        f"data/{ttl_name} differs from the importer's output: run "
-        f"`alliance-kb import {kind} data/sources/{csv_name} --out data/{ttl_name}`"
-    )
-
-
 def test_importer_member_state_codes_match_the_curated_member_states_csv() -> None:
     with (PROJECT_ROOT / "data" / "sources" / "member-states.csv").open(encoding="utf-8") as f:
         codes = {row["code"] for row in csv.DictReader(f)}

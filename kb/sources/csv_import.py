@@ -737,7 +737,10 @@ def build_pages(rows: list[Row]) -> list[Record]:
                 row.problem("language", f"{code!r} is not a language code")
         issued = row.date("date")
         standing = row.choice("type", SOURCE_TYPES, required=True)
+        retired = row.boolean("retired")
         replaced_by = row.slugs("replaced_by")
+        if replaced_by and not retired:
+            row.problem("replaced_by", "only a retired source (retired = true) is replaced")
         note = row.text("note")
         if slug is None:
             continue
@@ -748,12 +751,15 @@ def build_pages(rows: list[Row]) -> list[Record]:
         rec.add("dcterms:language", *(turtle_string(code) for code in languages))
         rec.add("dcterms:issued", issued)
         rec.add("dcterms:type", record("source-type", standing) if standing else None)
-        if replaced_by:
+        if retired:
             rec.add("owl:deprecated", typed("true", "boolean"))
+        if replaced_by:
             rec.add("dcterms:isReplacedBy", *(record("source", r) for r in replaced_by))
         rec.add("skos:note", lang(note, "en") if note else None)
-        # a page is its own source; a record without an address, the project's
-        rec.add("dcterms:source", f"<{url}>" if url else f"<{CANONICAL_BASE_IRI}>")
+        # a page is its own source; a record without an address is the project's
+        # description of what it was (project-wording, the one source citing itself)
+        wording = record("source", "project-wording")
+        rec.add("dcterms:source", f"<{url}>" if url else wording)
         out.append(rec)
     return out
 
@@ -1102,7 +1108,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "pages",
             ("slug", "title", "title_lang", "type"),
-            ("url", "publisher", "language", "date", "replaced_by", "note"),
+            ("url", "publisher", "language", "date", "retired", "replaced_by", "note"),
             build_pages,
             "source records: the pages the records cite (id/source/{slug})",
         ),
