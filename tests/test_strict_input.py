@@ -133,7 +133,7 @@ def test_the_refusal_names_the_offending_byte(app_client: TestClient) -> None:
 
 
 def test_valid_utf8_everywhere_is_answered(app_client: TestClient) -> None:
-    query = 'ASK { ?s ?p "Prix Dosta! du Congrès pour les municipalités"@fr }'
+    query = 'ASK { ?s ?p "Prix Dosta! du Congrès"@fr }'
     r = app_client.get("/sparql", params={"query": query}, headers={"x-note": "é".encode()})
     assert r.status_code == 200 and r.json()["boolean"] is True
     r = app_client.post("/sparql", data={"query": query})

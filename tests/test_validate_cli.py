@@ -79,11 +79,13 @@ def test_a_new_file_reports_its_records_and_what_it_breaks_elsewhere(
     found = {
         (r["focus_node"], r["source_shape"].rsplit("#")[-1]) for r in json.loads(out)["results"]
     }
-    # its own wrong rank, and the fourth award it gives edition 6 (none shared); the
-    # records of data/ that were already fine are not reported
+    # its own wrong rank, the fourth award it gives edition 6 (none shared), and the
+    # warning that the page it cites has no source record; the records of data/ that were
+    # already fine are not reported
     assert found == {
         ("https://w3id.org/roma-alliance/id/award/6-ghent", "AwardRankShape"),
         ("https://w3id.org/roma-alliance/id/prize-edition/6", "PrizeEditionAwardsShape"),
+        ("https://example.org/press-release", "CitedPageShape"),
     }
 
 

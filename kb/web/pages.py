@@ -303,6 +303,10 @@ class Cell:
     text: str
     href: str = ""
     lang: str = ""
+    #: the pages stating this value (`kb.web.record_sources.Citation`), on record pages
+    sources: tuple[Any, ...] = ()
+    #: the project's own words (its wording or translation), on record pages
+    own_words: bool = False
 
 
 def link_header(path: str) -> str:

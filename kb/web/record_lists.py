@@ -228,14 +228,17 @@ def cached_rows(kb: KnowledgeBase, page: Page, kind: str) -> list[Row]:
 
 
 def record_iris(kb: KnowledgeBase, kind: str) -> list[str]:
-    """The records of one kind: typed subjects `{base}id/{kind}/{slug}`."""
+    """The records of one kind: typed subjects `{base}id/{kind}/{slug}` (not the nodes a
+    record owns, `{slug}#name`: its statements and contested facts)."""
     prefix = f"{kb.settings.base_iri}id/{kind}/"
     found = kb.store.select(
         f"SELECT DISTINCT ?s WHERE {{ ?s a ?type . "
         f"FILTER(STRSTARTS(STR(?s), {json.dumps(prefix, ensure_ascii=False)})) }}"
     )
     iris = (term_text(r["s"]) for r in found)
-    return sorted(i for i in iris if "/" not in i[len(prefix) :] and len(i) > len(prefix))
+    return sorted(
+        i for i in iris if not {"/", "#"} & set(i[len(prefix) :]) and len(i) > len(prefix)
+    )
 
 
 def read_rows(kb: KnowledgeBase, page: Page, kind: str, iris: list[str]) -> list[Row]:

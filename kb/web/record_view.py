@@ -126,14 +126,20 @@ def _iri(value: str) -> str:
 
 
 def describe_query(iri: str) -> str:
+    """The record, the labels of what it links, what links to it, and the nodes it owns:
+    `{iri}#name`, its statements and contested facts, with the labels of their values."""
     labels = ", ".join(_iri(p) for p in LABEL_PROPERTIES)
     node = _iri(iri)
+    owned = json.dumps(iri + "#")
     return f"""
 CONSTRUCT {{
   {node} ?p ?o . ?o ?lp ?ol . ?o ?bp ?bo . ?bo ?blp ?bol .
   ?s ?ip {node} . ?s ?slp ?sl .
+  ?n ?np ?no . ?no ?nlp ?nol .
 }} WHERE {{
   {{ {node} ?p ?o }}
+  UNION {{ ?n <{RDF}subject> {node} . FILTER(STRSTARTS(STR(?n), {owned})) ?n ?np ?no .
+           OPTIONAL {{ ?no ?nlp ?nol . FILTER(isIRI(?no) && ?nlp IN ({labels})) }} }}
   UNION {{ {node} ?p ?o . ?o ?lp ?ol . FILTER(?lp IN ({labels})) }}
   UNION {{ {node} ?p ?o . FILTER(isBlank(?o)) ?o ?bp ?bo .
            OPTIONAL {{ ?bo ?blp ?bol . FILTER(?blp IN ({labels})) }} }}
@@ -291,9 +297,14 @@ class View:
         return out
 
     def properties_of(
-        self, node: ox.NamedNode | ox.BlankNode
+        self, node: ox.NamedNode | ox.BlankNode | str
     ) -> dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]:
-        return self._by_subject.get(str(node), {})
+        """What the description says of `node` (an IRI string is read as a named node)."""
+        return self._by_subject.get(f"<{node}>" if isinstance(node, str) else str(node), {})
+
+    def subjects(self) -> dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]]:
+        """Every subject of the description (as N-Triples) with its properties."""
+        return self._by_subject
 
 
 # -- dates for people -----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from kb.web.pages import (
     term_text,
 )
 from kb.web.record_forms import edit_href
+from kb.web.record_sources import Provenance, record_provenance
 from kb.web.record_view import (
     DCTERMS,
     FORMAT_BY_SUFFIX,
@@ -129,7 +130,11 @@ _HIDDEN = {
 }
 
 
-def property_rows(kb: KnowledgeBase, page: Page, view: View) -> list[tuple[str, list[Cell]]]:
+def property_rows(
+    kb: KnowledgeBase, page: Page, view: View, provenance: Provenance
+) -> list[tuple[str, list[Cell]]]:
+    """The record's properties, each value with the pages that state it (when they differ
+    from the record's) or the mark of the project's own words."""
     rows = []
     for prop in sorted(view.own, key=lambda p: property_label(kb, p, page.lang)):
         if prop in _HIDDEN:
@@ -140,15 +145,29 @@ def property_rows(kb: KnowledgeBase, page: Page, view: View) -> list[tuple[str, 
             # The same text in several languages: show the reader's.
             best = best_literal(lits, page.lang)
             values = [best] if best is not None else values
-        rows.append((property_label(kb, prop, page.lang), cells(page, view, values)))
+        found = cells(page, view, values)
+        for cell, value in zip(found, values, strict=True):
+            cell.sources = tuple(provenance.citations(prop, value))
+            cell.own_words = provenance.own_words(prop, value)
+        rows.append((property_label(kb, prop, page.lang), found))
     return rows
+
+
+def shown_own_words(view: View, provenance: Provenance, prop: str) -> bool:
+    """Whether the text of `prop` shown (in the reader's language) is the project's words."""
+    lits = [v for v in view.values(prop) if isinstance(v, ox.Literal)]
+    best = best_literal(lits, view.lang)
+    return best is not None and provenance.own_words(prop, best)
 
 
 def inbound_rows(kb: KnowledgeBase, page: Page, view: View) -> list[tuple[str, list[Cell]]]:
     rows = []
     for prop, subjects in sorted(view.inbound.items()):
+        # statements and contested facts ({record}#name) are shown with the sources
         named = sorted(
-            {s.value: s for s in subjects if isinstance(s, ox.NamedNode)}.values(),
+            {
+                s.value: s for s in subjects if isinstance(s, ox.NamedNode) and "#" not in s.value
+            }.values(),
             key=lambda s: view.label(s),
         )
         if named:
@@ -217,6 +236,7 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
     )
     extra = KIND_CONTEXT.get(kind, lambda kb, page, view: {})(kb, page, view)
     title = title_for(kb, page, view, kind)
+    provenance = record_provenance(kb, page, view)
     return page.render(
         template,
         headers=headers,
@@ -227,9 +247,15 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         path=path,
         iri=iri,
         types=type_names(kb, page, view),
-        rows=property_rows(kb, page, view),
+        rows=property_rows(kb, page, view, provenance),
         inbound=inbound_rows(kb, page, view),
         sources=cells(page, view, view.values(DCTERMS + "source")),
+        provenance=provenance,
+        title_own_words=shown_own_words(view, provenance, SKOS + "prefLabel"),
+        lead_own_words=any(
+            shown_own_words(view, provenance, p)
+            for p in (DCTERMS + "description", SKOS + "definition")
+        ),
         alternates=alternate_links(path),
         jsonld=schema_org(kb, page, view, kind),
         edit_href=edit_href(request, kb, kind, path),
@@ -274,9 +300,10 @@ def _authority(kb: KnowledgeBase, page: Page, view: View) -> dict[str, Any]:
     store, lang = kb.store, page.lang
     alliance_org = sparql_iri(kb.settings.record_iri("organisation", "alliance"))
     memberships = store.select(
-        f"SELECT ?m ?start ?number WHERE {{ ?m <{ORG}member> {node} ; "
+        f"SELECT ?m ?start ?reported ?number WHERE {{ ?m <{ORG}member> {node} ; "
         f"<{ORG}organization> {alliance_org} . "
         f"OPTIONAL {{ ?m <{SCHEMA}startDate> ?start }} "
+        f"OPTIONAL {{ ?m <{a}reportedOn> ?reported }} "
         f"OPTIONAL {{ ?m <{a}participantNumber> ?number }} }}"
     )
     award_rows = store.select(
@@ -345,6 +372,8 @@ def _authority(kb: KnowledgeBase, page: Page, view: View) -> dict[str, Any]:
         membership = {
             "href": page.href(m["m"]),
             "start": human_date(m["start"], lang) if m["start"] else "",
+            # the day a page reported it, when no page gives the day it joined
+            "reported": human_date(m["reported"], lang) if m["reported"] else "",
             "number": term_int(m["number"]),
         }
     country = view.value(a + "country")
