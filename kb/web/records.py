@@ -252,9 +252,12 @@ def record(kind: str, name: str, request: Request, kb: KB) -> Response:
         sources=cells(page, view, view.values(DCTERMS + "source")),
         provenance=provenance,
         title_own_words=shown_own_words(view, provenance, SKOS + "prefLabel"),
-        lead_own_words=any(
-            shown_own_words(view, provenance, p)
-            for p in (DCTERMS + "description", SKOS + "definition")
+        lead_own_words=shown_own_words(
+            view,
+            provenance,
+            DCTERMS + "description"
+            if view.values(DCTERMS + "description")
+            else SKOS + "definition",
         ),
         alternates=alternate_links(path),
         jsonld=schema_org(kb, page, view, kind),
