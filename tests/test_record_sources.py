@@ -94,7 +94,7 @@ def test_statements_are_not_listed_as_records_linking_here(client: TestClient) -
     html = page(client, "/id/award/4-heraklion")
     assert 'id="h-inbound"' not in html  # nothing but its own statements points to an award
     html = page(client, "/id/authority/heraklion")
-    assert "href=\"/id/authority/heraklion#" not in html and "#type-" not in html
+    assert 'href="/id/authority/heraklion#' not in html and "#type-" not in html
 
 
 def test_the_record_as_data_carries_its_statements(client: TestClient) -> None:
