@@ -64,7 +64,9 @@ def award_slugs(data: Path) -> list[str]:
     slugs = {
         q.subject.value.rsplit("/", 1)[1]
         for q in quads
-        if q.predicate.value.endswith("#type") and "/id/award/" in q.subject.value
+        if q.predicate.value.endswith("#type")
+        and "/id/award/" in q.subject.value
+        and "#" not in q.subject.value  # an award, not a statement it owns
     }
     return sorted(slugs)[:WRITERS]
 

@@ -5,49 +5,13 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from functools import lru_cache
 
-import pyoxigraph as ox
 import pytest
+from shipped_data import BASE, ID, ask, select
 
-from kb.config import PROJECT_ROOT, Settings
-from kb.sources.rdf_files import data_files, parse_file
+from kb.config import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
-BASE = "https://w3id.org/roma-alliance/"
-ID = f"{BASE}id/"
-PREFIXES = f"""
-PREFIX alliance: <{BASE}ontology#>
-PREFIX id: <{ID}>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-"""
-
-
-@lru_cache(maxsize=1)
-def store() -> ox.Store:
-    """Every data file, each in its own graph; the default graph is their union."""
-    settings = Settings()
-    s = ox.Store()
-    for path in data_files(DATA):
-        s.extend(parse_file(path, settings.graph_iri(path.stem)))
-    return s
-
-
-def select(query: str) -> list[tuple[str, ...]]:
-    solutions = store().query(PREFIXES + query, use_default_graph_as_union=True)
-    assert isinstance(solutions, ox.QuerySolutions)
-    return [tuple(term.value if term is not None else "" for term in row) for row in solutions]
-
-
-def ask(query: str) -> bool:
-    result = store().query(PREFIXES + query, use_default_graph_as_union=True)
-    assert isinstance(result, ox.QueryBoolean)
-    return bool(result)
 
 
 def test_every_record_in_data_has_a_source() -> None:
@@ -87,13 +51,8 @@ def test_record_slugs_are_lower_case_ascii_with_hyphens() -> None:
 
 
 def test_every_record_iri_used_is_defined_in_data_or_the_vocabularies() -> None:
+    # the store holds data/, the ontology and the vocabularies
     defined = {row[0] for row in select("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")}
-    settings = Settings()
-    for path in data_files(settings.vocabularies_dir):
-        defined |= {
-            getattr(q.subject, "value", "")
-            for q in parse_file(path, settings.graph_iri("vocabularies"))
-        }
     used = {
         row[0]
         for row in select(
@@ -172,12 +131,13 @@ def test_the_two_madrids_are_distinct_authorities() -> None:
 
 
 def test_fourth_edition_ranks_only_where_an_official_page_gives_one() -> None:
-    rows = dict(
-        select(  # type: ignore[arg-type]
+    rows: dict[str, str] = {
+        award: rank
+        for award, rank in select(
             """SELECT ?award ?rank WHERE { ?award alliance:edition id:prize-edition\\/4 .
                  OPTIONAL { ?award alliance:rank ?rank } }"""
         )
-    )
+    }
     assert rows == {
         f"{ID}award/4-obrnice": "1",  # the Alliance site's "1st place: Obrnice"
         f"{ID}award/4-heraklion": "",  # only a third-party page ranks it
@@ -337,16 +297,13 @@ def test_french_title_of_the_declaration_is_the_councils_antitsiganisme() -> Non
 
 
 def test_gens_du_voyage_is_tagged_french() -> None:
-    rows = select("""SELECT ?l WHERE { ?c skos:prefLabel ?l FILTER(STR(?l) = "Gens du voyage") }""")
-    # the vocabulary file is not in data/: read it directly
-    vocab = PROJECT_ROOT / "ontology" / "vocabularies" / "groups.ttl"
-    labels = {
-        (t.object.value, t.object.language)
-        for t in ox.parse(vocab.read_bytes(), format=ox.RdfFormat.TURTLE)
-        if t.predicate.value.endswith("prefLabel") and isinstance(t.object, ox.Literal)
-    }
-    assert ("Gens du voyage", "fr") in labels and ("Gens du voyage", "en") not in labels
-    assert rows == []
+    labels = set(
+        select(
+            "SELECT ?l (LANG(?l) AS ?lang) WHERE { id:group\\/gens-du-voyage skos:prefLabel ?l }"
+        )
+    )
+    assert ("Gens du voyage", "fr") in labels
+    assert not any(text == "Gens du voyage" and lang != "fr" for text, lang in labels)
 
 
 def test_secondees_in_chronological_order_sent_by_the_austrian_service_abroad() -> None:

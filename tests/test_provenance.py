@@ -6,51 +6,15 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from functools import lru_cache
 
-import pyoxigraph as ox
 import pytest
+from shipped_data import BASE, ID, ask, select
 
-from kb.config import PROJECT_ROOT, Settings
-from kb.sources.rdf_files import discover_sources, parse_file
+from kb.config import PROJECT_ROOT
 
-BASE = "https://w3id.org/roma-alliance/"
-ID = f"{BASE}id/"
 MINED = PROJECT_ROOT / "data" / "sources" / "mined"
 REFERENCE_MINED = PROJECT_ROOT.parent / "shared" / "reference" / "mined"
-PREFIXES = f"""
-PREFIX alliance: <{BASE}ontology#>
-PREFIX id: <{ID}>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX wikibase: <http://wikiba.se/ontology#>
-"""
 PROJECT_WORDING = f"{ID}source/project-wording"
-
-
-@lru_cache(maxsize=1)
-def store() -> ox.Store:
-    """The data files, the ontology and the vocabularies, as the server loads them."""
-    s = ox.Store()
-    for source in discover_sources(Settings()):
-        s.extend(parse_file(source.path, source.graph))
-    return s
-
-
-def select(query: str) -> list[tuple[str, ...]]:
-    solutions = store().query(PREFIXES + query, use_default_graph_as_union=True)
-    assert isinstance(solutions, ox.QuerySolutions)
-    return [tuple(term.value if term is not None else "" for term in row) for row in solutions]
-
-
-def ask(query: str) -> bool:
-    result = store().query(PREFIXES + query, use_default_graph_as_union=True)
-    assert isinstance(result, ox.QueryBoolean)
-    return bool(result)
 
 
 def mined_rows() -> dict[tuple[str, int], dict[str, str]]:

@@ -269,14 +269,30 @@ def test_deleting_a_record_others_link_to_is_422_naming_them(site: tuple) -> Non
     assert "authority:ghent" in (data / "authorities.ttl").read_text()
 
 
+def with_project(data: Path, iri: str, project: str) -> str:
+    """The record as its file holds it (with the statements it owns), plus a project text:
+    an edit that only adds."""
+    kept = [
+        t
+        for t in triples_of(data / "awards.ttl")
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.partition("#")[0] == iri
+    ]
+    added = ox.Triple(
+        ox.NamedNode(iri),
+        ox.NamedNode(f"{BASE}ontology#awardedFor"),
+        ox.Literal(project, language="en"),
+    )
+    return ox.serialize([*kept, added], format=ox.RdfFormat.N_TRIPLES).decode()
+
+
 def test_history_revert_and_the_atom_feed(site: tuple) -> None:
     client, data, auth = site
     original = triples_of(data / "awards.ttl")
     etag = etag_of(client, "/id/award/5-ghent")
     changed = client.put(
         "/id/award/5-ghent?reason=source%20says%202nd",
-        content=EDIT,
-        headers={**auth, "Content-Type": "text/turtle", "If-Match": etag},
+        content=with_project(data, GHENT_AWARD, "Roma mediators in schools"),
+        headers={**auth, "Content-Type": "application/n-triples", "If-Match": etag},
     )
     assert changed.status_code == 200
     change_id = changed.json()["change"]

@@ -17,13 +17,14 @@ from kb.cli.main import main
 
 RANK_FOUR = """\
 @prefix alliance: <https://w3id.org/roma-alliance/ontology#> .
+@prefix page: <http://www.roma-alliance.org/en/page/> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 <https://w3id.org/roma-alliance/id/award/5-test-rank> a alliance:Award ;
     alliance:edition <https://w3id.org/roma-alliance/id/prize-edition/5> ;
     alliance:laureate <https://w3id.org/roma-alliance/id/authority/volos> ;
     alliance:rank "4"^^xsd:integer ;
-    dcterms:source <https://example.org/source> .
+    dcterms:source page:181-5th-dosta--congress-prize-for-roma-inclusion-awarded.html .
 """
 
 

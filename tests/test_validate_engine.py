@@ -409,6 +409,35 @@ def test_not_exists_is_kept_when_it_reads_a_variable_the_outer_triples_may_not_b
     assert not_exists_to_minus(query) == query
 
 
+def test_a_constraint_of_only_not_exists_agrees_on_one_focus_node_as_on_all() -> None:
+    # `FILTER NOT EXISTS { $this ... }` with no outer triple: joined with every focus node it
+    # may run as MINUS; with one focus node substituted for $this, MINUS would share no
+    # variable and remove nothing, so the query as written is run
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/test#> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:sparql [ sh:select
+                "SELECT $this WHERE { FILTER NOT EXISTS { $this <http://example.org/test#p> ?x } }"
+            ] .
+        """,
+        format="turtle",
+    )
+    store = ox.Store()
+    graph = ox.NamedNode("http://example.org/graph")
+    ex = "http://example.org/test#"
+    for s, p, o in (("a", "type", "C"), ("b", "type", "C"), ("a", "p", "x")):
+        pred = ox.NamedNode(str(RDF.type) if p == "type" else ex + p)
+        store.add(ox.Quad(ox.NamedNode(ex + s), pred, ox.NamedNode(ex + o), graph))
+    engine = FastEngine(shapes)
+    every = {r.focus_node for r in engine.validate_graphs(store, [graph])}
+    shape = URIRef(ex + "S")
+    for candidates in ({ox.NamedNode(ex + "a")}, {ox.NamedNode(ex + "b")}):
+        one = engine.validate_graphs(store, [graph], {shape: set(candidates)})
+        assert {r.focus_node for r in one} == every & {URIRef(c.value) for c in candidates}
+    assert every == {URIRef(ex + "b")}
+
+
 # -- uploads --------------------------------------------------------------------------------
 
 

@@ -212,7 +212,9 @@ class FastEngine:
         #: Run SPARQL constraints once per focus node, `$this` substituted (few focus nodes:
         #: the constant binds every pattern, where a join would scan the whole data).
         self._per_focus = False
-        self._sparql_cache: dict[Node, tuple[str, bool]] = {}
+        #: constraint -> (query as joined with the focus nodes, whether that join is exact,
+        #: query as written for substituting one focus node)
+        self._sparql_cache: dict[Node, tuple[str, bool, str]] = {}
         for shape in self.shapes:
             for c in shapes.objects(shape, SH.sparql):
                 self._sparql_cache[c] = self._prepare_sparql(shape, c)
@@ -876,9 +878,12 @@ class FastEngine:
             todo.extend(self.sg.objects(node, URIRef("http://www.w3.org/2002/07/owl#imports")))
         return "\n".join(sorted(set(lines)))
 
-    def _prepare_sparql(self, shape: Node, constraint: Node) -> tuple[str, bool]:
-        """The constraint's query (prefixes added, $PATH substituted) and whether joining the
-        focus nodes into its outer group is the same as pre-binding $this."""
+    def _prepare_sparql(self, shape: Node, constraint: Node) -> tuple[str, bool, str]:
+        """The constraint's query (prefixes added, $PATH substituted, NOT EXISTS as MINUS
+        where that is the same once the focus nodes are joined), whether joining the focus
+        nodes into its outer group is the same as pre-binding $this, and the query with only
+        prefixes and $PATH, for substituting one focus node for $this (a MINUS sharing no
+        variable with the outer group, once $this is a constant, would remove nothing)."""
         select = str(self.sg.value(constraint, SH.select))
         path = self._path(shape)
         masked = _mask(select)
@@ -908,26 +913,28 @@ class FastEngine:
                 f"shape {shape.n3()}: the sh:select of a SPARQL constraint is not valid "
                 f"SPARQL: {error}"
             ) from error
-        select = not_exists_to_minus(select)
-        return prefixes + "\n" + select, _joinable(_mask(select))
+        joined = not_exists_to_minus(select)
+        return prefixes + "\n" + joined, _joinable(_mask(joined)), prefixes + "\n" + select
 
     def _sparql(self, shape: Node, constraint: Node, focus: str) -> list[_Raw]:
         if self._deactivated(constraint):
             return []
-        query, joinable = self._sparql_cache[constraint]
-        masked = _mask(query)
-        open_at = masked.index("{", _select_start(masked))
-        close_at = _matching(masked, open_at)
+        query, joinable, exact = self._sparql_cache[constraint]
         messages = [m for m in self.sg.objects(constraint, SH.message) if isinstance(m, Literal)]
         path_node = self.sg.value(shape, SH.path)
         is_property = path_node is not None
         rows: list[tuple[Any, dict[str, Any]]] = []
         if joinable and not self._per_focus:
+            masked = _mask(query)
+            open_at = masked.index("{", _select_start(masked))
             f = focus.replace(PH, "?this")
             q = query[: open_at + 1] + f + query[open_at + 1 :]
             for row in _rows(self._query(q)):
                 rows.append((row.get("this"), row))
         else:
+            query, masked = exact, _mask(exact)
+            open_at = masked.index("{", _select_start(masked))
+            close_at = _matching(masked, open_at)
             for node in self._foci(focus):
                 if isinstance(node, ox.BlankNode):
                     q = query[: open_at + 1] + f" VALUES ?this {{ {node} }} " + query[open_at + 1 :]

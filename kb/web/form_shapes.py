@@ -190,6 +190,7 @@ class _KindsWatcher:
                 or not isinstance(obj, ox.NamedNode)
                 or obj.value not in self.targeted
                 or not subject.value.startswith(self.records)
+                or "#" in subject.value  # a node a record owns (a statement), not a record
             ):
                 continue
             kind = subject.value[len(self.records) :].split("/", 1)[0]
@@ -203,13 +204,14 @@ _watchers: dict[int, _KindsWatcher] = {}
 
 
 def _record_types(kb: KnowledgeBase) -> dict[str, set[str]]:
-    """The classes of the records of `data/` (not the ontology and vocabularies), by kind.
-    One query: every record's types, read once."""
+    """The classes of the records of `data/` (not the ontology and vocabularies, nor the
+    nodes records own, `{record}#name`: statements), by kind. One query: every record's
+    types, read once."""
     records = json.dumps(kb.settings.base_iri + "id/")
     not_data = ", ".join(sparql_iri(kb.settings.graph_iri(g)) for g in ("ontology", "vocabularies"))
     rows = kb.store.select(
         f"SELECT DISTINCT ?kind ?t WHERE {{ GRAPH ?g {{ ?s a ?t }} "
-        f"FILTER(?g NOT IN ({not_data})) "
+        f'FILTER(?g NOT IN ({not_data}) && !CONTAINS(STR(?s), "#")) '
         f"BIND(STRAFTER(STR(?s), {records}) AS ?local) "
         f'FILTER(CONTAINS(?local, "/")) BIND(STRBEFORE(?local, "/") AS ?kind) }}'
     )
