@@ -72,6 +72,20 @@ def kind_of(table: dict[str, Any]) -> str:
     return str(table["url"]).removesuffix(".csv")
 
 
+#: Tables of the nodes records own ({record}#name), by class (README, "Open data").
+OWNED = {
+    "fact": "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement",
+    "contested-fact": f"{BASE}ontology#ContestedFact",
+}
+
+
+def in_table(kind: str) -> str:
+    """The pattern keeping ?s (typed) among the rows of a kind's table."""
+    if kind in OWNED:
+        return f'?s a <{OWNED[kind]}> . FILTER(CONTAINS(STR(?s), "#"))'
+    return f'FILTER(STRSTARTS(STR(?s), "{BASE}id/{kind}/") && !CONTAINS(STR(?s), "#"))'
+
+
 # -- the processor accepts the tables ---------------------------------------------------------
 
 
@@ -123,7 +137,7 @@ def test_only_columns_with_several_values_for_some_record_are_lists(
             rows = store.select(
                 f"""SELECT (MAX(?n) AS ?most) WHERE {{ SELECT ?s (COUNT(DISTINCT ?o) AS ?n) WHERE {{
                   ?s a ?t ; <{column["propertyUrl"]}> ?o . {lang}
-                  FILTER(STRSTARTS(STR(?s), "{BASE}id/{kind}/")) }} GROUP BY ?s }}"""
+                  {in_table(kind)} }} GROUP BY ?s }}"""
             )
             most = rows[0]["most"]
             several = most is not None and int(most.value) > 1
@@ -200,7 +214,7 @@ def store_triples(metadata: dict[str, Any], store: EmbeddedStore) -> set[ox.Trip
         records = [
             r["s"].value  # type: ignore[union-attr]
             for r in store.select(
-                f'SELECT DISTINCT ?s {{ ?s a ?t FILTER(STRSTARTS(STR(?s), "{BASE}id/{kind}/")) }}'
+                f"SELECT DISTINCT ?s {{ ?s a ?t . {in_table(kind)} }}"
             )
         ]
         by_name = columns(table)

@@ -11,6 +11,7 @@ import pytest
 from shipped_data import BASE, ID, ask, select
 
 from kb.config import PROJECT_ROOT
+from kb.sources.csv_import import as_uri
 
 MINED = PROJECT_ROOT / "data" / "sources" / "mined"
 REFERENCE_MINED = PROJECT_ROOT.parent / "shared" / "reference" / "mined"
@@ -58,7 +59,7 @@ def test_each_kept_row_is_cited_by_the_records_it_became() -> None:
     for d in decisions():
         if d["outcome"] == "left-out":
             continue
-        url = rows[(d["file"], int(d["row"]))]["url"]
+        url = as_uri(rows[(d["file"], int(d["row"]))]["url"])  # as the import writes it
         for record in d["records"].split():
             if not ask(
                 f"""ASK {{ {{ <{ID}{record}> dcterms:source <{url}> }} UNION

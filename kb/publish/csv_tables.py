@@ -339,7 +339,8 @@ def records_by_kind(store: KnowledgeStore, base_iri: str) -> dict[str, list[str]
             kinds.setdefault(kind, []).append(subject.value)
     for kind in OWNED_NODE_TABLES:
         _values, in_kind = _records_pattern(base_iri, kind, None)
-        found = [r["s"].value for r in store.select(f"SELECT DISTINCT ?s WHERE {{ {in_kind} }}")]
+        rows = store.select(f"SELECT DISTINCT ?s WHERE {{ {in_kind} }}")
+        found = [r["s"].value for r in rows if r["s"] is not None]
         if found:
             kinds[kind] = found
     return {kind: sorted(kinds[kind]) for kind in sorted(kinds)}

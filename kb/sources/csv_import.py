@@ -89,6 +89,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -184,6 +185,13 @@ def lang(text: str, tag: str) -> str:
 
 def typed(lexical: str, datatype: str) -> str:
     return f"{turtle_string(lexical)}^^xsd:{datatype}"
+
+
+def as_uri(address: str) -> str:
+    """An http(s) address as a URI: characters outside ASCII percent-encoded as UTF-8
+    (RFC 3987, 3.1), so every consumer (a CSV on the Web processor, a browser) reads the
+    same IRI back. The page is the same; only its writing is."""
+    return quote(address, safe="".join(chr(c) for c in range(0x21, 0x7F)))
 
 
 def iri(value: str) -> str:
@@ -380,7 +388,7 @@ class Row:
         out: list[str] = []
         for item in value.split():
             if IRI_RE.fullmatch(item):
-                term = iri(item)
+                term = iri(as_uri(item))
             elif SLUG_RE.fullmatch(item):
                 term = record("source", item)
             else:
@@ -725,6 +733,7 @@ def build_pages(rows: list[Row]) -> list[Record]:
         if url is not None and not IRI_RE.fullmatch(url):
             row.problem("url", f"{url!r} is not an http(s) address")
             url = None
+        url = as_uri(url) if url else None
         title = row.text("title", required=True)
         title_lang = row.text("title_lang", required=True)
         if title_lang is not None and not LANG_RE.fullmatch(title_lang):
