@@ -213,9 +213,7 @@ def store_triples(metadata: dict[str, Any], store: EmbeddedStore) -> set[ox.Trip
         kind = kind_of(table)
         records = [
             r["s"].value  # type: ignore[union-attr]
-            for r in store.select(
-                f"SELECT DISTINCT ?s {{ ?s a ?t . {in_table(kind)} }}"
-            )
+            for r in store.select(f"SELECT DISTINCT ?s {{ ?s a ?t . {in_table(kind)} }}")
         ]
         by_name = columns(table)
         for column in by_name.values():
