@@ -108,7 +108,7 @@ def test_every_scheme_of_the_data_model_has_its_own_vocabulary_file() -> None:
 def test_ontology_header_has_version_titles_licence_and_publisher() -> None:
     o = ONTOLOGY_IRI
     assert (o, RDF.type, OWL.Ontology) in ONTOLOGY
-    assert ONTOLOGY.value(o, OWL.versionInfo) == Literal("0.1.0")
+    assert ONTOLOGY.value(o, OWL.versionInfo) == Literal("0.2.0")
     assert ONTOLOGY.value(o, OWL.versionIRI) is not None
     for predicate in (DCTERMS.title, DCTERMS.description):
         assert sorted(map(str, _languages(ONTOLOGY, o, predicate))) == ["en", "fr"]
