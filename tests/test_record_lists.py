@@ -170,6 +170,21 @@ def test_list_page_shows_facets_with_counts_and_coverage(client: TestClient) -> 
     assert f"<strong>{participants}</strong> participants recorded" in members
 
 
+def test_the_cities_list_says_how_many_participants_and_signatories_of_the_stated_are_recorded(
+    client: TestClient,
+) -> None:
+    html = client.get("/id/authority/", headers={"accept": BROWSER}).text
+    coverage = html[html.index('id="coverage"') : html.index("</div>", html.index('id="coverage"'))]
+    participants = count_where(
+        client, f"?m org:member ?r ; org:organization <{BASE}id/organisation/alliance>"
+    )
+    signatories = count_where(client, "?s a alliance:Signature ; alliance:onBehalfOf ?r")
+    assert f"<strong>{participants}</strong> participants recorded" in coverage
+    assert f"<strong>{signatories}</strong> signatories recorded" in coverage
+    # each next to the figure a page states, linked to that figure's record
+    assert coverage.count('href="/id/figure/') >= 2
+
+
 def test_list_page_in_french(client: TestClient) -> None:
     r = client.get("/id/practice/?lang=fr", headers={"accept": BROWSER})
     assert '<html lang="fr">' in r.text

@@ -431,13 +431,24 @@ def sort_rows(rows: list[Row], sort: str, columns: Iterable[Column]) -> list[Row
 # -- coverage -------------------------------------------------------------------------------
 
 
+#: Lists that also show the metrics of other kinds: a researcher looking at the cities and
+#: regions (or the countries) asks how many of the Alliance's participants and of the
+#: Declaration's signatories are recorded, which the memberships and signatures count.
+RELATED_METRIC_KINDS = {
+    "authority": ("membership", "signature"),
+    "country": ("membership", "signature"),
+}
+
+
 def coverage_note(kb: KnowledgeBase, page: Page, kind: str, rows: list[Row]) -> dict[str, Any]:
-    """How many records the list holds, and each coverage metric of this kind
-    (`kb.publish.coverage`): the live count next to the figure a source states."""
+    """How many records the list holds, and each coverage metric of this kind or of a
+    related one (`kb.publish.coverage`): the live count next to the figure a source
+    states."""
+    kinds = (kind, *RELATED_METRIC_KINDS.get(kind, ()))
     metrics = []
     for item in coverage(kb.store, kb.settings.base_iri):
         stated = item.stated
-        if item.kind != kind or (stated is None and item.recorded == len(rows)):
+        if item.kind not in kinds or (stated is None and item.recorded == len(rows)):
             continue  # another kind's, or only the number of records said again
         metrics.append(
             {
