@@ -20,6 +20,10 @@ on the same data; and the time Python takes to import the server (`import server
 
     python -m bench.endpoint                      # 100k and 1M triples, 10 s per run
     python -m bench.endpoint --sizes 100000 --duration 20 --json out.json
+    python -m bench.endpoint --startup-only --repeat 5  # start-ups only: no wrk runs
+
+With `--startup-only`: the on-disk store built once, then started `--repeat` times on it
+(reused), and `oxigraph serve` started as many times on its own store; no load runs.
 
 Needs `wrk` (`apt-get install wrk`).
 """
@@ -32,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,7 +213,12 @@ def load_runs(size: int, server: str, url: str, duration: int, connections: int)
 
 
 def bench_size(
-    size: int, duration: int, connections: int, skip: set[str]
+    size: int,
+    duration: int,
+    connections: int,
+    skip: set[str],
+    startup_only: bool = False,
+    repeat: int = 1,
 ) -> tuple[list[Run], list[Startup], dict[str, dict[str, float]]]:
     from bench.synthetic import generate
 
@@ -227,11 +237,12 @@ def bench_size(
         # start-up and memory: in memory, on disk (first build), on disk (reuse)
         location = Path(tmp) / "store"
         state = Path(tmp) / "state"  # the validation report and search index stay here
-        for mode, env in [
+        modes = [
             ("in memory", {}),
             ("on disk, first build", {"ALLIANCE_STORE_LOCATION": str(location)}),
-            ("on disk, reused", {"ALLIANCE_STORE_LOCATION": str(location)}),
-        ]:
+            *[("on disk, reused", {"ALLIANCE_STORE_LOCATION": str(location)})] * repeat,
+        ]
+        for mode, env in modes[1:] if startup_only else modes:
             port = free_port()
             cmd = [*kb, "--port", str(port)]
             env = {**base_env, "ALLIANCE_STATE_DIR": str(state), **env}
@@ -246,18 +257,22 @@ def bench_size(
                     flush=True,
                 )
 
-        for label, env in [
-            ("alliance-kb (cache)", {}),
-            ("alliance-kb (no cache)", {"ALLIANCE_RESPONSE_CACHE_MB": "0"}),
-            (
-                "alliance-kb (no cache, granian)",
-                {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_HTTP_SERVER": "granian"},
-            ),
-            (
-                "alliance-kb (no cache, on disk)",
-                {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_STORE_LOCATION": str(location)},
-            ),
-        ]:
+        for label, env in (
+            []
+            if startup_only
+            else [
+                ("alliance-kb (cache)", {}),
+                ("alliance-kb (no cache)", {"ALLIANCE_RESPONSE_CACHE_MB": "0"}),
+                (
+                    "alliance-kb (no cache, granian)",
+                    {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_HTTP_SERVER": "granian"},
+                ),
+                (
+                    "alliance-kb (no cache, on disk)",
+                    {"ALLIANCE_RESPONSE_CACHE_MB": "0", "ALLIANCE_STORE_LOCATION": str(location)},
+                ),
+            ]
+        ):
             port = free_port()
             cmd = [*kb, "--port", str(port)]
             with started(cmd, f"http://127.0.0.1:{port}/health", {**base_env, **env}):
@@ -272,18 +287,21 @@ def bench_size(
             check=True,
             capture_output=True,
         )
-        port = free_port()
-        cmd = [oxigraph, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-        with started(cmd, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D") as (p, s):
-            time.sleep(0.5)
-            idle = tree_pss_mb(p.pid)
-            url = f"http://127.0.0.1:{port}/query"
-            checks["oxigraph serve"] = answers(url)
-            startups.append(Startup(size, "oxigraph serve", round(s, 2), idle, tree_pss_mb(p.pid)))
-            print(f"  oxigraph serve: {s:.2f} s, {idle} / {startups[-1].pss_after_mb} MB PSS")
-            runs += load_runs(size, "oxigraph serve", url, duration, connections)
+        for _ in range(repeat):
+            port = free_port()
+            cmd = [oxigraph, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+            with started(cmd, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D") as (p, s):
+                time.sleep(0.5)
+                idle = tree_pss_mb(p.pid)
+                url = f"http://127.0.0.1:{port}/query"
+                checks["oxigraph serve"] = answers(url)
+                pss = tree_pss_mb(p.pid)
+                startups.append(Startup(size, "oxigraph serve", round(s, 2), idle, pss))
+                print(f"  oxigraph serve: {s:.2f} s, {idle} / {pss} MB PSS", flush=True)
+                if not startup_only:
+                    runs += load_runs(size, "oxigraph serve", url, duration, connections)
 
-        if "rdflib" not in skip:
+        if "rdflib" not in skip and not startup_only:
             port = free_port()
             cmd = [
                 str(BIN / "rdflib-endpoint"),
@@ -309,8 +327,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip", nargs="*", default=[], help="servers to skip: rdflib")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only start-ups on an on-disk store, no wrk"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="start-ups on the reused store (and oxigraph's)"
+    )
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.startup_only:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
     all_runs: list[Run] = []
@@ -319,7 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     imports = import_seconds()
     print(f"import server: {imports} s (best of 3)", flush=True)
     for size in args.sizes:
-        runs, startups, checks = bench_size(size, args.duration, args.connections, set(args.skip))
+        runs, startups, checks = bench_size(
+            size, args.duration, args.connections, set(args.skip), args.startup_only, args.repeat
+        )
         all_runs += runs
         all_startups += startups
         all_checks[str(size)] = checks
@@ -347,6 +373,19 @@ def main(argv: list[str] | None = None) -> int:
                 if bare[q] and (server, q) in rate
             ]
             print(f"{size:,} {server} / oxigraph serve: {', '.join(ratios)}")
+        seconds: dict[str, list[float]] = {}
+        for st in all_startups:
+            if st.size == size:
+                seconds.setdefault(st.mode, []).append(st.seconds)
+        if seconds.get("oxigraph serve") and seconds.get("on disk, reused"):
+            ours, bare_s = (
+                statistics.median(seconds[m]) for m in ("on disk, reused", "oxigraph serve")
+            )
+            print(
+                f"{size:,} start-up, on disk, reused: median {ours:.2f} s "
+                f"(of {len(seconds['on disk, reused'])}); oxigraph serve {bare_s:.2f} s: "
+                f"{ours / bare_s:.1f}x"
+            )
         memory = {st.mode: st.pss_after_mb for st in all_startups if st.size == size}
         if memory.get("oxigraph serve"):
             for mode in ("in memory", "on disk, reused"):

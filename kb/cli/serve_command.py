@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 from typing import Any
@@ -21,7 +22,14 @@ from kb.config import Settings, get_settings
 
 
 def run_serve_command(args: argparse.Namespace) -> int:
-    import server
+    # Importing the app makes only objects that live as long as the server (the app freezes
+    # them at start): the cyclic garbage collector's passes meanwhile find nothing and cost
+    # about a tenth of the import's time.
+    gc.disable()
+    try:
+        import server
+    finally:
+        gc.enable()
 
     overrides: dict[str, object] = {}
     if args.host:

@@ -33,12 +33,14 @@ import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from kb.curation.state_database import StateDatabase
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 ROLES = ("curator", "admin")
 #: Account names: what the history shows as the author of a change.
@@ -175,9 +177,15 @@ class AccountStore:
         self.state_dir = Path(state_dir)
         self.max_failures = max_failures
         self.path = self.state_dir / "accounts.sqlite3"
-        self.hasher = PasswordHasher()
         self._dummy_hash: str | None = None
         self.database = StateDatabase(self.path, _SCHEMA)
+
+    @cached_property
+    def hasher(self) -> PasswordHasher:
+        """Argon2id with argon2-cffi's defaults."""
+        from argon2 import PasswordHasher  # on the first login or new password, not at start
+
+        return PasswordHasher()
 
     def _db(self) -> AbstractContextManager[sqlite3.Connection]:
         """A connection in its own transaction: committed on success, rolled back on error."""
@@ -267,6 +275,8 @@ class AccountStore:
         return None
 
     def _verify(self, digest: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError  # as `hasher`'s
+
         try:
             return bool(self.hasher.verify(digest, password))
         except (VerificationError, InvalidHashError):

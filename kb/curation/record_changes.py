@@ -46,7 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -57,9 +57,10 @@ from kb.curation.history import Change, Journal, sha256_of
 from kb.sources.canonical_turtle import NotCanonical, canonical_turtle, leading_comment
 from kb.sources.rdf_files import parse_file
 from kb.store.changes import ChangeSet, TrialFailed
-from kb.validation.change_validation import ChangeValidator, ChangeVerdict
-from kb.validation.report import ValidationReport, ValidationResult
-from kb.validation.shacl_engine import canonical_literals
+
+if TYPE_CHECKING:  # kb.validation (rdflib, its SPARQL parser) is imported on the first write
+    from kb.validation.change_validation import ChangeValidator, ChangeVerdict
+    from kb.validation.report import ValidationReport, ValidationResult
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: A change whose validation takes longer is refused (503) rather than holding the writer.
@@ -314,6 +315,8 @@ class RecordWriter:
     @property
     def validator(self) -> ChangeValidator:
         if self._validator is None:
+            from kb.validation.change_validation import ChangeValidator  # on the first write
+
             self._validator = ChangeValidator(self.settings)
         return self._validator
 
@@ -567,6 +570,8 @@ def check_description(iri: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]
                 f"the body describes {subject}, which is neither {iri} nor a node it owns "
                 f"({prefix}...): send each record to its own address"
             )
+    from kb.validation.shacl_engine import canonical_literals  # on the first write
+
     canonical = canonical_literals(t.object for t in triples if isinstance(t.object, ox.Literal))
     return list(
         dict.fromkeys(

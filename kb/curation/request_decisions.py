@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.curation.accounts import Account
 from kb.curation.record_changes import ChangeRefused, apply_record_change
@@ -40,7 +40,9 @@ from kb.curation.request_proposals import (
     default_draft,
 )
 from kb.curation.request_store import PublicRequest, RequestStore
-from kb.validation.report import ValidationReport
+
+if TYPE_CHECKING:  # kb.validation (rdflib) is imported on the first write
+    from kb.validation.report import ValidationReport
 
 MAX_REASON = 2000
 

@@ -40,7 +40,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -65,7 +65,9 @@ from kb.curation.similar_names import Candidate, Match, NameIndex, similar_recor
 from kb.namespaces import DCAT, DCTERMS, ORG, RDF, SCHEMA, SKOS, XSD
 from kb.store.changes import ChangeSet
 from kb.store.search_index import fold
-from kb.validation.report import ValidationReport, ValidationResult
+
+if TYPE_CHECKING:  # kb.validation (rdflib) is imported on the first write
+    from kb.validation.report import ValidationReport, ValidationResult
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE_FORMS = (

@@ -27,10 +27,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from kb.publish import dump_writers as serialize
-from kb.publish.catalog import CATALOG_PREFIXES
 from kb.publish.distribution import LICENCE_URL, describe_file, dump_url, format_of
-from kb.publish.export import ExportRefusedError, served_export
 from kb.publish.void import VOID_PREFIXES
 from kb.web import open_data_pages
 from kb.web.context import KnowledgeBase, get_kb
@@ -109,6 +106,8 @@ def get_dumps(kb: KnowledgeBase) -> Dumps:
             and (cached[1].directory / "SHA256SUMS").is_file()
         ):
             return cached[1]
+    from kb.publish.export import ExportRefusedError, served_export  # on the first download
+
     state = kb.state_key()
     try:
         directory = served_export(kb.settings, kb.dataset, kb.store)
@@ -391,8 +390,11 @@ def _description(
             headers=headers,
         )
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-    dump = serialize.SortedDump.from_quads(quads, default_graph=True)
     import io
+
+    from kb.publish import dump_writers as serialize  # on the first JSON-LD or RDF/XML asked
+
+    dump = serialize.SortedDump.from_quads(quads, default_graph=True)
 
     out = io.BytesIO()
     if chosen == "application/ld+json":
@@ -408,6 +410,8 @@ def _description(
 @router.api_route("/catalog", methods=["GET", "HEAD"])
 def catalog(request: Request, kb: KB, format: str | None = None) -> Response:
     """The DCAT-AP 3 catalog of the distributions (Turtle, JSON-LD, RDF/XML, N-Triples, HTML)."""
+    from kb.publish.catalog import CATALOG_PREFIXES  # the exporter's: on first use
+
     return _description(request, kb, "catalog.ttl", CATALOG_PREFIXES, "DCAT-AP catalog", format)
 
 

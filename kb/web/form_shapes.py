@@ -57,6 +57,7 @@ from kb.namespaces import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 from kb.store.search_index import ChangeLike, IndexNotReady, SearchIndex, fold, query_words
 from kb.validation.validator import load_shapes
 from kb.web.context import KnowledgeBase
+from kb.web.i18n import SEVERITY_WORDS
 from kb.web.pages import property_label, sparql_iri, term_text
 from kb.web.record_view import LABEL_PROPERTIES, best_literal, local_name
 
@@ -69,12 +70,6 @@ TOO_GENERAL = {OWL + "Thing", RDFS + "Resource", SKOS + "Concept", FOAF + "Agent
 #: Links to anything on the web, never a drop-down: a source is a web address or a record
 #: of `data/sources.ttl`, whatever the records of a kind happen to cite today.
 FREE_IRI_PATHS = {DCTERMS + "source"}
-#: Messages of warnings and hints start with these words (the browser's validation shows
-#: them, but only violations keep a record from being saved).
-SEVERITY_WORDS = {
-    "Warning": {"en": "Warning", "fr": "Avertissement"},
-    "Info": {"en": "Note", "fr": "Remarque"},
-}
 #: How the slug of a new record is proposed (docs/model.md): from the English name by
 #: default; these kinds are named after the records they link (award: edition and laureate).
 SLUG_SOURCES: dict[str, tuple[str, ...]] = {

@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from kb.namespaces import STANDARD_PREFIXES, kb_prefixes
 from kb.web.context import KnowledgeBase
-from kb.web.model_diagram import render_svg
 from kb.web.pages import KB, Page, records_by_kind
 from kb.web.query_editor import ExampleQuery, example_queries
 from kb.web.table_formats import json_response
@@ -44,6 +43,8 @@ def known_prefixes(kb: KnowledgeBase) -> dict[str, str]:
 
 def model_svg(kb: KnowledgeBase) -> str:
     """The diagram, drawn once per store generation (the ontology may change)."""
+    from kb.web.model_diagram import render_svg  # grandalf: on the first /guide, not at start
+
     key = (id(kb.store), int(getattr(kb.store, "generation", 0)))
     with _diagram_lock:
         if key not in _diagrams:

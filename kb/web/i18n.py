@@ -17,6 +17,12 @@ from kb.web import request_words
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 COOKIE = "lang"
+#: Messages of warnings and hints start with these words (the browser's validation shows
+#: them, but only violations keep a record from being saved).
+SEVERITY_WORDS = {
+    "Warning": {"en": "Warning", "fr": "Avertissement"},
+    "Info": {"en": "Note", "fr": "Remarque"},
+}
 
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (English, French)

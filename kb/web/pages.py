@@ -16,13 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from kb.config import PROJECT_ROOT, Settings
@@ -44,6 +43,9 @@ from kb.web.record_view import (
     human_date,
     local_name,
 )
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]
 
@@ -73,6 +75,8 @@ CSP = (
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape  # on the first page
+
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html", "xml", "svg"]),

@@ -25,7 +25,7 @@ shape describes, blank nodes the record owns), sent back unchanged.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -37,22 +37,15 @@ from kb.namespaces import RDF, XSD
 from kb.web.auth import visitor_account
 from kb.web.context import KnowledgeBase
 from kb.web.errors import error_response
-from kb.web.form_shapes import (
-    DATE_FIELD,
-    SEVERITY_WORDS,
-    SLUG_SOURCES,
-    RecordKind,
-    choices_document,
-    form_document,
-    form_iri,
-    kind_label,
-    record_kinds,
-    search_choices,
-    searched_paths,
-)
+from kb.web.i18n import SEVERITY_WORDS
 from kb.web.pages import KB, Page, labels_of, not_found, property_label, sparql_iri
 from kb.web.record_view import LABEL_PROPERTIES
 from kb.web.search_page import search_index
+
+# kb.web.form_shapes reads the shapes with rdflib: imported by each route on its first use,
+# so that starting the server does not import rdflib and kb.validation
+if TYPE_CHECKING:
+    from kb.web.form_shapes import RecordKind
 
 router = APIRouter()
 
@@ -177,6 +170,8 @@ def _render_form(
     etag: str | None,
     title: str,
 ) -> Response:
+    from kb.web.form_shapes import DATE_FIELD, SLUG_SOURCES, form_iri, kind_label, searched_paths
+
     page = Page(request, kb.settings)
     lang = page.lang
     a = kb.settings.ontology_ns
@@ -255,14 +250,18 @@ def _kept_rows(kb: KnowledgeBase, page: Page, kept: list[ox.Triple]) -> list[tup
 def edit_href(request: Request, kb: KnowledgeBase, kind: str, path: str) -> str:
     """The link to a record's form, for a curator and a kind that has a form; else ""."""
     account = visitor_account(request)
-    if account is None or not account.has_role("curator") or kind not in record_kinds(kb):
+    if account is None or not account.has_role("curator"):
         return ""
-    return f"{path}/edit"
+    from kb.web.form_shapes import record_kinds
+
+    return f"{path}/edit" if kind in record_kinds(kb) else ""
 
 
 @router.get("/id/{kind}/{slug}/edit", include_in_schema=False)
 def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
     """The form to edit a record, filled with its current description."""
+    from kb.web.form_shapes import record_kinds
+
     if (refused := curators_only(request)) is not None:
         return refused
     rk = record_kinds(kb).get(kind)
@@ -291,6 +290,8 @@ def edit_record(kind: str, slug: str, request: Request, kb: KB) -> Response:
 @router.get("/new/{kind}", include_in_schema=False)
 def new_record(kind: str, request: Request, kb: KB) -> Response:
     """The form for a new record of a kind."""
+    from kb.web.form_shapes import kind_label, record_kinds
+
     if (refused := curators_only(request)) is not None:
         return refused
     rk = record_kinds(kb).get(kind)
@@ -304,6 +305,8 @@ def new_record(kind: str, request: Request, kb: KB) -> Response:
 @router.get("/new", include_in_schema=False)
 def new_index(request: Request, kb: KB) -> Response:
     """The kinds of record a curator can create."""
+    from kb.web.form_shapes import kind_label, record_kinds
+
     if (refused := curators_only(request)) is not None:
         return refused
     page = Page(request, kb.settings)
@@ -323,6 +326,8 @@ def new_index(request: Request, kb: KB) -> Response:
 @router.get("/forms/{kind}/shapes.ttl", include_in_schema=False)
 def form_shapes(kind: str, request: Request, kb: KB, lang: str = "en") -> Response:
     """The form's shapes for a kind, in one language (Turtle)."""
+    from kb.web.form_shapes import form_document, record_kinds
+
     rk = record_kinds(kb).get(kind)
     if rk is None:
         return not_found(request, kb, f"/forms/{kind}/shapes.ttl")
@@ -336,6 +341,8 @@ def form_search(
 ) -> Response:
     """The records a link field with many records may point to whose name matches `q`
     (JSON: `{"results": [{"iri", "name"}]}`, at most 20, best first)."""
+    from kb.web.form_shapes import record_kinds, search_choices
+
     rk = record_kinds(kb).get(kind)
     lang = lang if lang in ("en", "fr") else "en"
     found = (
@@ -354,6 +361,8 @@ def form_search(
 @router.get("/forms/{kind}/choices", include_in_schema=False)
 def form_choices(kind: str, request: Request, kb: KB, path: str = "", lang: str = "en") -> Response:
     """The records a link field of a kind's form may point to (Turtle), with their names."""
+    from kb.web.form_shapes import choices_document, record_kinds
+
     rk = record_kinds(kb).get(kind)
     lang = lang if lang in ("en", "fr") else "en"
     body = choices_document(kb, rk, path, lang) if rk is not None else None

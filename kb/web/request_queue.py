@@ -68,7 +68,7 @@ from kb.namespaces import DCTERMS, SKOS
 from kb.sources.canonical_turtle import canonical_turtle
 from kb.web.auth import CsrfChecked, Curator, current_account
 from kb.web.errors import error_response, wants_html
-from kb.web.form_shapes import SEVERITY_WORDS
+from kb.web.i18n import SEVERITY_WORDS
 from kb.web.pages import KB, Page, labels_of, property_label
 from kb.web.record_forms import curators_only
 from kb.web.record_view import local_name
