@@ -349,9 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         all_runs += runs
         all_startups += startups
         all_checks[str(size)] = checks
-    print()
-    print("| triples | server | query | req/s | p50 ms | p99 ms |")
-    print("| ---: | --- | --- | ---: | ---: | ---: |")
+    if all_runs:
+        print()
+        print("| triples | server | query | req/s | p50 ms | p99 ms |")
+        print("| ---: | --- | --- | ---: | ---: | ---: |")
     for r in all_runs:
         print(
             f"| {r.size:,} | {r.server} | {r.query} | {r.requests_per_s:,.1f} | "
