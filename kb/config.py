@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     http_server: Literal["uvicorn", "granian"] = Field(
         "uvicorn", description="HTTP server of `alliance-kb serve` (bench/README.md compares them)"
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1",
+        description="Addresses of the reverse proxies whose X-Forwarded-For / -Proto headers"
+        " are trusted (comma-separated addresses or networks, '*' for any, '' for none): the"
+        " client address that rate limits and the login brake count by is then the visitor's",
+    )
 
     # Store: embedded Oxigraph (in memory, or on disk at store_location) or external endpoint
     store_location: Path | None = None

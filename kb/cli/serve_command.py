@@ -55,7 +55,15 @@ def serve_with_uvicorn(app: Any, settings: Settings) -> int:
 
     try:
         # the app writes its own access log line (kb.access), with the query hash
-        uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="info")
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="info",
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
     except SystemExit as exc:  # uvicorn exits 3 when the start-up fails (e.g. --strict)
         return 1 if exc.code else 0
     return 0
@@ -70,6 +78,11 @@ def serve_with_granian(app: Any, settings: Settings) -> int:
     from granian.server.embed import Server
 
     logging.getLogger("_granian").setLevel(logging.WARNING)  # "embedded is experimental"
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    trusted = [a.strip() for a in settings.forwarded_allow_ips.split(",") if a.strip()]
+    if trusted:  # granian itself reads no proxy headers: uvicorn's rules, as a wrapper
+        app = wrap_asgi_with_proxy_headers(app, trusted_hosts=trusted)
     server = Server(
         app,
         address=settings.host,
