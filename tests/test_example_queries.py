@@ -6,6 +6,7 @@ SPARQL endpoint (`/sparql`), as the editor does.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,6 +56,15 @@ def test_every_example_has_a_header_and_runs_through_the_endpoint(
     )
     assert r.status_code == 200, r.text
     assert r.json()["results"]["bindings"], f"{example.name} returns no rows"
+
+
+def test_every_example_has_a_french_title_and_description() -> None:
+    """French pages list the examples in French (`# title-fr:`, `# description-fr:`)."""
+    root = Path(__file__).resolve().parent.parent / "queries"
+    for directory in (root, root / "guide"):
+        for query in example_queries(directory):
+            assert query.title_in("fr") != query.title, query.name
+            assert query.description_in("fr") != query.description, query.name
 
 
 def test_signed_and_won_names_volos_with_both_its_awards(store: KnowledgeStore) -> None:
