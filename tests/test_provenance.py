@@ -265,6 +265,19 @@ def test_french_provenance_is_queryable() -> None:
     assert ("theme/housing", "Logement") not in from_pages
 
 
+def test_member_states_french_names_cite_the_eu_country_table_not_the_project() -> None:
+    """The French names of the member states are the EU Country authority table's."""
+    sources = select(
+        """SELECT ?country ?page WHERE { ?country a alliance:MemberState .
+              ?st rdf:subject ?country ; rdf:predicate skos:prefLabel ; rdf:object ?name ;
+                  dcterms:source ?page . FILTER(LANG(?name) = "fr") }"""
+    )
+    assert len(sources) == 46
+    assert {page for _, page in sources} == {
+        "http://publications.europa.eu/resource/authority/country"
+    }
+
+
 def test_descriptions_written_by_the_project_are_marked() -> None:
     unmarked = select(
         """SELECT ?s WHERE { ?s dcterms:description ?d .

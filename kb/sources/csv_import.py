@@ -14,7 +14,10 @@ member-states (`data/sources/member-states.csv` → `data/countries.ttl`)
     code*            ISO 3166-1 alpha-3 code, upper case ("GBR", never the legacy "UK")
     name_en*         English name
     name_fr*         French name (from the EU Country authority table)
+    name_fr_source   the page giving the French name, where it is not all the
+                     record's pages (a statement `{country}#pref-label-fr`)
     accession_date*  date of accession to the Council of Europe, YYYY-MM-DD
+    accession_date_source  the pages giving the date, likewise (`#accession-date`)
     editorial_note   note for readers (English), e.g. a conflict between sources
     source*          one or more sources, separated by spaces (see "Sources")
 
@@ -486,17 +489,18 @@ def expand(term: str) -> str:
 
 
 def sourced_fact(
-    row: Row, owner: str, column: str, predicate: str, value: str | None
+    row: Row, owner: str, column: str, predicate: str, value: str | None, name: str = ""
 ) -> Record | None:
     """A statement giving the pages of one fact, when the row has a `{column}_source` cell.
 
     The fact is `owner predicate value` (as written on the record); the statement is
-    `{owner}#{column}` with those pages as its dcterms:source.
+    `{owner}#{name}` (by default the column's name) with those pages as its
+    dcterms:source.
     """
     pages = row.sources(f"{column}_source", required=False)
     if value is None or not pages:
         return None
-    stated = Record(statement_subject(owner, column.replace("_", "-")), ["rdf:Statement"])
+    stated = Record(statement_subject(owner, name or column.replace("_", "-")), ["rdf:Statement"])
     stated.add("rdf:subject", owner)
     stated.add("rdf:predicate", predicate)
     stated.add("rdf:object", value)
@@ -531,9 +535,13 @@ def build_member_states(rows: list[Row]) -> list[Record]:
         rec.add("skos:editorialNote", lang(note, "en") if note else None)
         rec.add("dcterms:source", *sources)
         out.append(rec)
-        fact = sourced_fact(row, rec.subject, "accession_date", "alliance:accessionDate", accession)
-        if fact is not None:
-            out.append(fact)
+        french = lang(name_fr, "fr") if name_fr else None
+        for fact in (
+            sourced_fact(row, rec.subject, "name_fr", "skos:prefLabel", french, "pref-label-fr"),
+            sourced_fact(row, rec.subject, "accession_date", "alliance:accessionDate", accession),
+        ):
+            if fact is not None:
+                out.append(fact)
     return out
 
 
@@ -1059,7 +1067,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "member-states",
             ("code", "name_en", "name_fr", "accession_date", "source"),
-            ("editorial_note", "accession_date_source"),
+            ("editorial_note", "name_fr_source", "accession_date_source"),
             build_member_states,
             "Council of Europe member states (id/country/{alpha-3})",
         ),
