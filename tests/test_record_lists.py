@@ -246,3 +246,13 @@ def test_a_commit_shows_in_the_list_at_once() -> None:
     after = {r.iri: r for r in cached_rows(kb, page, "authority")}
     assert set(after) == before | {new.value}
     assert after[new.value].name == "Testville"
+
+
+def test_records_without_a_name_are_listed_by_the_records_they_link(client: TestClient) -> None:
+    awards = listing(client, "/id/award/", size="100")
+    names = {row["iri"].rsplit("/", 1)[-1]: row["label"] for row in awards["records"]}
+    assert names["5-ghent"].startswith("Ghent · Dosta!")
+    memberships = listing(client, "/id/membership/")
+    assert "Daugavpils" in {row["label"] for row in memberships["records"]}
+    html = client.get("/id/signature/", headers={"accept": BROWSER}).text
+    assert "Lviv · " in html

@@ -294,7 +294,25 @@ def read_rows(kb: KnowledgeBase, page: Page, kind: str, iris: list[str]) -> list
         for iri, values in by_record.items():
             if iri in rows:
                 rows[iri].cells[column.key] = _cells(column, values, best_names, page)
+    for iri, row in rows.items():
+        if not named.get(iri):
+            row.name = name_from_links(kind, row) or row.name
     return list(rows.values())
+
+
+#: Records without a name of their own (awards, signatures, memberships) are named by the
+#: records they link, as their pages' headings are (`kb.web.records.title_for`).
+NAMED_BY_COLUMNS = {
+    "membership": ("member",),
+    "award": ("laureate", "edition"),
+    "signature": ("authority", "document"),
+}
+
+
+def name_from_links(kind: str, row: Row) -> str:
+    """ "Ghent · Dosta! Congress Prize, 5th edition (2010)" for a record without a name."""
+    parts = (row.cells.get(key) for key in NAMED_BY_COLUMNS.get(kind, ()))
+    return " · ".join(cells[0].text for cells in parts if cells)
 
 
 def _best(literals: list[Any] | None, lang: str) -> str:
