@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import subprocess
 import sys
@@ -44,11 +45,14 @@ def time_tables(module: ModuleType, store: Any) -> dict[str, Any]:
     tables = module.build_tables(store, CANONICAL, records=records)
     built = time.perf_counter()
     statements = None
-    if hasattr(module, "build_statements"):
-        statements = module.build_statements(store, CANONICAL, tables, records)
-        module.csvw_metadata(tables, CANONICAL, "csv/", statements)
-    else:
+    if not hasattr(module, "build_statements"):  # before statements.csv
         module.csvw_metadata(tables, CANONICAL, "csv/")
+    else:
+        if "store" in inspect.signature(module.build_statements).parameters:  # up to 6ee67cc
+            statements = module.build_statements(store, CANONICAL, tables, records)
+        else:  # from the values the tables were built from
+            statements = module.build_statements(CANONICAL, tables)
+        module.csvw_metadata(tables, CANONICAL, "csv/", statements)
     return {
         "rows": sum(len(t.rows) for t in tables),
         "tables_s": built - started,

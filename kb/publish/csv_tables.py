@@ -23,7 +23,9 @@ themselves when the tables are built:
   expands `valueUrl` once per cell), or a column about a linked thing whose IRI column
   is not mapped.
 
-Everything is read from the store with SPARQL.
+The values are read from the store by `kb.publish.record_values`: every triple about a
+record in one pass over the store, and one query per column whose path goes further (a
+linked thing's name); the cells are assembled here, none is aggregated in SPARQL.
 """
 
 from __future__ import annotations
@@ -32,14 +34,21 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-import pyoxigraph as ox
-
 from kb.namespaces import STANDARD_PREFIXES, XSD
+from kb.publish.record_values import (
+    IRI_KIND,
+    ColumnValues,
+    RecordValues,
+    column_values,
+    kind_expression,
+    read_path_values,
+    read_record_values,
+)
 from kb.store.embedded import KnowledgeStore
 
 SEPARATOR = " | "
@@ -47,9 +56,6 @@ SEPARATOR = " | "
 PREFIXES = STANDARD_PREFIXES
 
 LABEL = "(skos:prefLabel|dcterms:title|foaf:name)"
-
-#: The value kinds of a column are: "iri", "blank", "@{lang}" or a datatype IRI.
-IRI_KIND = "iri"
 
 #: The CSVW datatypes a column can declare, by XSD datatype.
 CSVW_DATATYPES = {
@@ -299,6 +305,8 @@ class Table:
     kinds: dict[str, set[str]] = field(default_factory=dict)
     #: the columns where some record has more than one value
     multi_valued: set[str] = field(default_factory=set)
+    #: the values of the records' own properties (statements.csv reads its values there)
+    record_values: RecordValues = field(default_factory=RecordValues)
 
     @property
     def file_name(self) -> str:
@@ -380,30 +388,6 @@ def _path_and_stem(iri: str, prefixes: dict[str, str]) -> tuple[str, str]:
     return f"<{iri}>", "p_" + (re.sub(r"[^A-Za-z0-9]+", "_", last).strip("_") or "value")
 
 
-def _kind_expression(variable: str) -> str:
-    return (
-        f'IF(isIRI({variable}), "{IRI_KIND}", IF(isBLANK({variable}), "blank", '
-        f'IF(LANG({variable}) != "", CONCAT("@", LANG({variable})), STR(DATATYPE({variable})))))'
-    )
-
-
-def property_kinds(
-    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str] | None = None
-) -> dict[str, set[str]]:
-    """The kinds of value ("iri", "@en", a datatype IRI) of each property of a kind's records."""
-    values, in_kind = _records_pattern(base_iri, kind, subjects)
-    rows = store.select(
-        f"""SELECT DISTINCT ?p ?k WHERE {{ {values} ?s a ?t ; ?p ?o . {in_kind}
-  BIND({_kind_expression("?o")} AS ?k) }}"""
-    )
-    kinds: dict[str, set[str]] = {}
-    for row in rows:
-        prop, value_kind = row["p"], row["k"]
-        if prop is not None and value_kind is not None:
-            kinds.setdefault(prop.value, set()).add(value_kind.value)
-    return kinds
-
-
 def _in_language(kind: str, lang: str) -> bool:
     """LANGMATCHES: the value kind `@en-GB` is in language `en`."""
     tag = kind[1:].lower()
@@ -445,139 +429,96 @@ def columns_of(base_iri: str, kind: str, kinds: dict[str, set[str]]) -> list[Col
     return [*own, *derived_columns(base_iri, kinds, [*own, SOURCES]), SOURCES]
 
 
-#: Paths every record has: read once for all records, not once per kind.
-SHARED_PATHS = ("a", "dcterms:source")
+def _single_property(path: str, prefixes: dict[str, str]) -> str | None:
+    """The IRI of the property a path is (`a`, a CURIE, an <IRI>); None for longer paths."""
+    if path == "a":
+        return prefixes["rdf"] + "type"
+    if re.fullmatch(r"<[^<>\"{}|^`\\\s]+>", path):
+        return path[1:-1]
+    curie = re.fullmatch(r"([A-Za-z][\w-]*):([A-Za-z][A-Za-z0-9_]*)", path)
+    if curie and curie[1] in prefixes:
+        return prefixes[curie[1]] + curie[2]
+    return None
 
 
-def _column_part(column: Column, values: str, in_kind: str) -> str:
-    lang_filter = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
+def _path_query(base_iri: str, kind: str, subjects: list[str], column: Column) -> str:
+    """The values the column's path reaches from the kind's records: a row per value."""
+    values, in_kind = _records_pattern(base_iri, kind, subjects)
+    lang = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
     return (
-        f"OPTIONAL {{ SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); separator={SEPARATOR!r}) "
-        f"AS ?{column.name}) WHERE {{ {values} ?s {column.path} ?v . {in_kind} {lang_filter} }} "
-        "GROUP BY ?s }"
+        f"{_prologue(base_iri)}SELECT ?s ?t ?k WHERE {{ {values} ?s {column.path} ?v . "
+        f"{in_kind} {lang} BIND(STR(?v) AS ?t) BIND({kind_expression('?v')} AS ?k) }}"
     )
 
 
-def table_query(
-    base_iri: str, kind: str, columns: list[Column], subjects: list[str] | None = None
-) -> str:
-    """One SELECT for the whole table: a row per record, a variable per column (its values
-    joined with SEPARATOR). Each column is an aggregated sub-query, so that multi-valued
-    columns never multiply rows."""
-    values, in_kind = _records_pattern(base_iri, kind, subjects)
-    parts = [values] if values else [f"{{ SELECT DISTINCT ?s WHERE {{ ?s a ?type . {in_kind} }} }}"]
-    for column in columns:
-        if column.path:
-            parts.append(_column_part(column, values, in_kind))
-        else:
-            parts.append(f"BIND(STR(?s) AS ?{column.name})")
-    body = "\n  ".join(parts)
-    names = " ".join(f"?{c.name}" for c in columns)
-    return f"{_prologue(base_iri)}SELECT {names} WHERE {{\n  {body}\n}}"
-
-
-def shared_values(store: KnowledgeStore, base_iri: str) -> dict[str, dict[str, str]]:
-    """For each of SHARED_PATHS: every record's values, joined (one query, all kinds)."""
-    shared: dict[str, dict[str, str]] = {}
-    records = f"{base_iri}id/"
-    for path in SHARED_PATHS:
-        query = (
-            f"{_prologue(base_iri)}SELECT ?s (GROUP_CONCAT(DISTINCT STR(?v); "
-            f"separator={SEPARATOR!r}) AS ?values) WHERE {{ ?s {path} ?v "
-            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{records}")) }} GROUP BY ?s'
-        )
-        shared[path] = {row[0]: row[1] for row in _result_rows(store, query, ["s", "values"])}
-    return shared
-
-
-def _column_kinds(
-    store: KnowledgeStore,
-    base_iri: str,
-    table: Table,
-    kinds: dict[str, set[str]],
-    subjects: list[str] | None,
-) -> None:
-    """The kinds of each column's values: from `kinds` for a record's own property, by a
-    query for a column about linked records; none for derived columns (never mapped)."""
-    prefixes = _prefixes(base_iri)
-    values, in_kind = _records_pattern(base_iri, table.kind, subjects)
-    for column in table.columns:
-        found: set[str] = set()
-        if not column.path:
-            found = {IRI_KIND}
-        elif column.direct:
-            found = kinds.get(_expand(column.last_property or "", prefixes), set())
-            if column.lang:
-                found = {k for k in found if _in_language(k, column.lang)}
-        elif column.about and column.last_property:
-            lang = f'FILTER(LANGMATCHES(LANG(?v), "{column.lang}"))' if column.lang else ""
-            rows = store.select(
-                f"{_prologue(base_iri)}SELECT DISTINCT ?k WHERE {{ {values} ?s {column.path} ?v"
-                f" . {in_kind} {lang} BIND({_kind_expression('?v')} AS ?k) }}"
-            )
-            found = {r["k"].value for r in rows if r["k"] is not None}
-        table.kinds[column.name] = found
-
-
-def _sorted_cell(cell: str) -> str:
-    # GROUP_CONCAT keeps no order: sort the values of multi-valued cells
-    return SEPARATOR.join(sorted(set(cell.split(SEPARATOR)))) if SEPARATOR in cell else cell
-
-
-@contextmanager
-def _oxigraph_of(store: KnowledgeStore) -> Iterator[ox.Store | None]:
-    """The embedded store's pyoxigraph Store (held for reading), or None for another store."""
-    reading = getattr(store, "reading", None)
-    with reading() if reading is not None else nullcontext(None) as oxigraph:
-        yield oxigraph if isinstance(oxigraph, ox.Store) else None
-
-
-def _result_rows(store: KnowledgeStore, query: str, variables: list[str]) -> list[list[str]]:
-    with _oxigraph_of(store) as oxigraph:
-        if oxigraph is not None:
-            # Oxigraph writes the SPARQL CSV results itself: no Python object per value
-            solutions = oxigraph.query(query, use_default_graph_as_union=True)
-            assert isinstance(solutions, ox.QuerySolutions)
-            text = (solutions.serialize(format=ox.QueryResultsFormat.CSV) or b"").decode("utf-8")
-            reader = csv.reader(io.StringIO(text, newline=""))
-            next(reader, None)  # the header: the variable names
-            return list(reader)
-    return [
-        [str(term.value) if (term := r[v]) is not None else "" for v in variables]
-        for r in store.select(query)
-    ]
-
-
-def build_table(
+def _column_values(
     store: KnowledgeStore,
     base_iri: str,
     kind: str,
-    subjects: list[str] | None = None,
-    shared: dict[str, dict[str, str]] | None = None,
-) -> Table:
-    """One kind's table; `shared`: the values of SHARED_PATHS read once for every table."""
-    kinds = property_kinds(store, base_iri, kind, subjects)
-    columns = columns_of(base_iri, kind, kinds)
-    table = Table(kind, columns)
-    _column_kinds(store, base_iri, table, kinds, subjects)
-    from_shared = {
-        c.name: shared[c.path] for c in columns if shared and c.path in shared and not c.lang
+    subjects: list[str],
+    column: Column,
+    values: RecordValues,
+) -> ColumnValues:
+    """What a column holds (in its language, for a column with one): from `values` for a
+    column of one property, else by a query on its path."""
+    prop = _single_property(column.path, _prefixes(base_iri))
+    if prop is None:
+        by_kind = read_path_values(store, _path_query(base_iri, kind, subjects, column))
+    else:
+        by_kind = values.of(prop)
+    lang = column.lang
+    return column_values(by_kind, None if lang is None else lambda k: _in_language(k, lang))
+
+
+def _value_kinds(column: Column, values: ColumnValues) -> set[str]:
+    """The kinds of a column's values, for its metadata; none for a derived column (a path
+    that is not one property, never mapped)."""
+    if column.direct or (column.about and column.last_property):
+        return values.kinds
+    return set()
+
+
+def _cells(values: ColumnValues, subjects: list[str]) -> list[str]:
+    """Each record's cell: the distinct texts of its values, sorted, joined with SEPARATOR;
+    empty where a value has no text (a blank node).
+
+    What SPARQL's GROUP_CONCAT(DISTINCT STR(?v)) gave, sorted (the tables were built so
+    before; STR of a blank node is an error, which left the cell unbound)."""
+    cells = {
+        record: texts[0] if len(texts) == 1 and SEPARATOR not in texts[0] else _joined(texts)
+        for record, texts in values.texts.items()
     }
-    queried = [c for c in columns if c.name not in from_shared]
-    query = table_query(base_iri, kind, queried, subjects)
-    rows = []
-    for result in _result_rows(store, query, [c.name for c in queried]):
-        cells = dict(zip((c.name for c in queried), result, strict=True))
-        iri = cells["iri"]
-        for name, by_record in from_shared.items():
-            cells[name] = by_record.get(iri, "")
-        rows.append([_sorted_cell(cells[c.name]) for c in columns])
-    # distinct values of one kind have distinct texts (Oxigraph keeps literals canonical);
-    # a column of several kinds is not mapped from its cells anyway
-    for i, column in enumerate(columns):
-        if any(SEPARATOR in row[i] for row in rows):
+    cells.update(dict.fromkeys(values.textless, ""))
+    return [cells.get(record, "") for record in subjects]
+
+
+def _joined(texts: list[str]) -> str:
+    # several values, or one holding the separator: the parts, distinct and sorted
+    return SEPARATOR.join(sorted(set(SEPARATOR.join(texts).split(SEPARATOR))))
+
+
+def build_table(
+    store: KnowledgeStore, base_iri: str, kind: str, subjects: list[str], values: RecordValues
+) -> Table:
+    """One kind's table, from the values of its records (see `read_record_values`) and a
+    query per column whose path goes beyond them."""
+    columns = columns_of(base_iri, kind, values.kinds())
+    table = Table(kind, columns, record_values=values)
+    by_column: list[list[str]] = []
+    for column in columns:
+        if not column.path:  # the record's IRI
+            table.kinds[column.name] = {IRI_KIND}
+            by_column.append(list(subjects))
+            continue
+        held = _column_values(store, base_iri, kind, subjects, column, values)
+        table.kinds[column.name] = _value_kinds(column, held)
+        by_column.append(_cells(held, subjects))
+        # distinct values of one kind have distinct texts (Oxigraph keeps literals
+        # canonical); a column of several kinds is not mapped from its cells anyway
+        if any(SEPARATOR in cell for cell in by_column[-1]):
             table.multi_valued.add(column.name)
-    table.rows = sorted(rows, key=lambda row: row[0])
+    rows = [list(row) for row in zip(*by_column, strict=True)]
+    table.rows = sorted(rows, key=itemgetter(0))
     return table
 
 
@@ -587,14 +528,15 @@ def build_tables(
     progress: Callable[[str], None] | None = None,
     records: dict[str, list[str]] | None = None,
 ) -> list[Table]:
-    tables = []
+    """Every kind's table (`records`: the records by kind, see `records_by_kind`)."""
     if records is None:
         records = records_by_kind(store, base_iri)
-    shared = shared_values(store, base_iri)
+    values = read_record_values(store, base_iri, records)
+    tables = []
     for kind, subjects in records.items():
         if progress:
             progress(f"csv/{kind}.csv")
-        tables.append(build_table(store, base_iri, kind, subjects, shared))
+        tables.append(build_table(store, base_iri, kind, subjects, values[kind]))
     return tables
 
 
@@ -677,22 +619,9 @@ class Statements:
         return buffer.getvalue().encode("utf-8")
 
 
-def _term_kind(term: Any) -> str | None:
-    if isinstance(term, ox.NamedNode):
-        return IRI_KIND
-    if isinstance(term, ox.Literal):
-        kind = f"@{term.language}" if term.language else term.datatype.value
-        return kind if kind.startswith("@") or kind in CSVW_DATATYPES else None
-    return None
-
-
-def build_statements(
-    store: KnowledgeStore,
-    base_iri: str,
-    tables: list[Table],
-    records: dict[str, list[str]] | None = None,
-) -> Statements:
-    """The values of the columns that map back through statements.csv, read from the store."""
+def build_statements(base_iri: str, tables: list[Table]) -> Statements:
+    """The values of the columns that map back through statements.csv, from the values
+    the tables were built from."""
     prefixes = _prefixes(base_iri)
     statements = Statements()
     for table in tables:
@@ -701,15 +630,21 @@ def build_statements(
             if not mappings[column.name].in_statements:
                 continue
             prop = _expand(column.last_property or "", prefixes)
-            subjects = (records or {}).get(table.kind)
-            values, in_kind = _records_pattern(base_iri, table.kind, subjects)
-            for row in store.select(f"SELECT ?s ?v {{ {values} ?s <{prop}> ?v . {in_kind} }}"):
-                subject, value = row["s"], row["v"]
-                kind = _term_kind(value)
-                if isinstance(subject, ox.NamedNode) and kind is not None and value is not None:
-                    statements.rows.append((subject.value, prop, kind, value.value))
+            for kind, by_record in table.record_values.of(prop).items():
+                if _csvw_kind(kind):
+                    statements.rows.extend(
+                        (record, prop, kind, text)
+                        for record, texts in by_record.items()
+                        for text in texts
+                    )
     statements.rows = sorted(set(statements.rows))
     return statements
+
+
+def _csvw_kind(kind: str) -> bool:
+    """Values of this kind can be written in a CSVW cell: IRIs, text in a language, the
+    datatypes of CSVW_DATATYPES."""
+    return kind == IRI_KIND or kind.startswith("@") or kind in CSVW_DATATYPES
 
 
 def _statements_metadata(statements: Statements) -> dict[str, Any]:

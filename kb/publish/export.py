@@ -185,7 +185,7 @@ def write_export(
     tables = csv_tables.build_tables(store, settings.base_iri, records=records)
     for table in tables:
         (target / "csv" / table.file_name).write_bytes(table.to_csv())
-    statements = csv_tables.build_statements(store, settings.base_iri, tables, records)
+    statements = csv_tables.build_statements(settings.base_iri, tables)
     (target / "csv" / statements.file_name).write_bytes(statements.to_csv())
     metadata = csv_tables.csvw_metadata(
         tables, settings.base_iri, dump_url(settings, "csv/"), statements
