@@ -42,9 +42,11 @@ from typing import Any
 from kb.namespaces import STANDARD_PREFIXES, XSD
 from kb.publish.record_values import (
     IRI_KIND,
+    ByKind,
     ColumnValues,
     RecordValues,
     column_values,
+    follow_path,
     kind_expression,
     read_path_values,
     read_record_values,
@@ -451,6 +453,36 @@ def _path_query(base_iri: str, kind: str, subjects: list[str], column: Column) -
     )
 
 
+def _path_steps(path: str, prefixes: dict[str, str]) -> list[list[str]] | None:
+    """A path of property steps (`p/q`, `p/(q|r)`, `p|q`) as its steps, each a list of
+    alternative property IRIs; None for any other path (inverse, repeated...)."""
+    parts = re.findall(r"(?:<[^<>]*>|\([^()]*\)|[^/()<>])+", path)
+    if "/".join(parts) != path or (
+        len(parts) > 1 and any(p.count("|") for p in parts if p[0] != "(")
+    ):
+        return None
+    steps = []
+    for part in parts:
+        alternatives = part[1:-1] if part.startswith("(") else part
+        props = [_single_property(p, prefixes) for p in alternatives.split("|")]
+        if any(prop is None for prop in props):
+            return None
+        steps.append([prop for prop in props if prop is not None])
+    return steps
+
+
+def _merged(by_kinds: list[ByKind]) -> ByKind:
+    """Values of several properties (alternatives) as the values of one."""
+    if len(by_kinds) == 1:
+        return by_kinds[0]
+    merged: ByKind = {}
+    for by_kind in by_kinds:
+        for kind, by_record in by_kind.items():
+            for record, texts in by_record.items():
+                merged.setdefault(kind, {}).setdefault(record, []).extend(texts)
+    return merged
+
+
 def _column_values(
     store: KnowledgeStore,
     base_iri: str,
@@ -459,13 +491,17 @@ def _column_values(
     column: Column,
     values: RecordValues,
 ) -> ColumnValues:
-    """What a column holds (in its language, for a column with one): from `values` for a
-    column of one property, else by a query on its path."""
-    prop = _single_property(column.path, _prefixes(base_iri))
-    if prop is None:
+    """What a column holds (in its language, for a column with one): its path's first step
+    from `values`, the next ones from the nodes they reach; by a SPARQL query on the path
+    where that cannot be (see `follow_path`)."""
+    steps = _path_steps(column.path, _prefixes(base_iri))
+    by_kind = None
+    if steps is not None:
+        by_kind = _merged([values.of(prop) for prop in steps[0]])
+        if len(steps) > 1:
+            by_kind = follow_path(store, by_kind, steps[1:])
+    if by_kind is None:
         by_kind = read_path_values(store, _path_query(base_iri, kind, subjects, column))
-    else:
-        by_kind = values.of(prop)
     lang = column.lang
     return column_values(by_kind, None if lang is None else lambda k: _in_language(k, lang))
 

@@ -114,13 +114,11 @@ def read_record_values(
     for kind, subjects in records.items():
         for subject in subjects:
             in_kinds.setdefault(subject, []).append(found[kind])
-    datatypes: dict[str, str] = {}  # one string object per kind
     for subject, prop, term in _triples_about_records(store, base_iri):
         targets = in_kinds.get(subject)
         if targets is None:
             continue
         text, kind = _text_and_kind(term)
-        kind = datatypes.setdefault(kind, kind)
         for values in targets:
             values.add(subject, prop, text, kind)
     return found
@@ -151,6 +149,50 @@ def _triples_about_records(store: KnowledgeStore, base_iri: str) -> Iterator[tup
         record, prop = row["s"], row["p"]
         if isinstance(record, ox.NamedNode) and isinstance(prop, ox.NamedNode):
             yield record.value, prop.value, row["o"]
+
+
+def follow_path(store: KnowledgeStore, start: ByKind, steps: list[list[str]]) -> ByKind | None:
+    """The values reached from each record's values in `start` through `steps` (each a list
+    of alternative property IRIs), as a SPARQL sequence path reaches them; None where that
+    is not read here: a blank node on the way, or another store than the embedded one.
+
+    Each node on the way is read once, step by step (many records share a country)."""
+    if any(kind in TEXTLESS for kind in start):
+        return None
+    starts = start.get(IRI_KIND, {})
+    levels: list[dict[str, list[tuple[str, str]]]] = []  # per step: each node's objects
+    with _oxigraph_of(store) as oxigraph:
+        if oxigraph is None:
+            return None
+        nodes = {node for record_nodes in starts.values() for node in record_nodes}
+        for props in steps:
+            if levels and any(kind in TEXTLESS for v in levels[-1].values() for _, kind in v):
+                return None
+            if levels:
+                nodes = {text for v in levels[-1].values() for text, kind in v if kind == IRI_KIND}
+            levels.append({node: _objects(oxigraph, node, props) for node in nodes})
+    reached = levels[-1]  # by node: the values at the path's end
+    for level in reversed(levels[:-1]):
+        reached = {
+            node: [value for text, kind in v if kind == IRI_KIND for value in reached[text]]
+            for node, v in level.items()
+        }
+    by_kind: ByKind = {}
+    for record, record_nodes in starts.items():
+        for node in record_nodes:
+            for text, kind in reached[node]:
+                by_kind.setdefault(kind, {}).setdefault(record, []).append(text)
+    return by_kind
+
+
+def _objects(oxigraph: ox.Store, node: str, props: list[str]) -> list[tuple[str, str]]:
+    """The (text, kind) of the objects of `node`'s triples with one of `props`, in every graph."""
+    subject = ox.NamedNode(node)
+    return [
+        _text_and_kind(quad.object)
+        for prop in props
+        for quad in oxigraph.quads_for_pattern(subject, ox.NamedNode(prop), None)
+    ]
 
 
 def read_path_values(store: KnowledgeStore, query: str) -> ByKind:
