@@ -23,9 +23,10 @@ themselves when the tables are built:
   expands `valueUrl` once per cell), or a column about a linked thing whose IRI column
   is not mapped.
 
-The values are read from the store by `kb.publish.record_values`: every triple about a
-record in one pass over the store, and one query per column whose path goes further (a
-linked thing's name); the cells are assembled here, none is aggregated in SPARQL.
+The values are read from the store by `kb.publish.record_values`: each record's triples
+once, then the nodes a column's path goes through (a laureate's country, its name), each
+once; a SPARQL query on the path only where a blank node is on the way. The cells are
+assembled here; nothing is aggregated in SPARQL.
 """
 
 from __future__ import annotations

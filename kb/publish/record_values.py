@@ -9,9 +9,9 @@ kind, an RDF-star triple). Blank nodes and triples have no text (`STR` is an err
 Two reads, neither aggregating in SPARQL (Oxigraph evaluates an aggregated sub-query per
 column far more slowly than it lists triples; bench/README.md, "CSV tables"):
 
-- `read_record_values`: every triple about a record (subject `{base}id/...`), in one pass
-  over the store's quads (a SPARQL query on another store), grouped by kind of record,
-  property, kind of value and record;
+- `read_record_values`: every triple about a record (subject `{base}id/...`), read from
+  the store's index by subject (a SPARQL query on another store), grouped by kind of
+  record, property, kind of value and record;
 - `read_path_values`: the values a SPARQL property path reaches from a kind's records (a
   laureate's country name), one query per path, its results written as CSV by Oxigraph
   and parsed by `csv`: no Python object per term.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
@@ -107,14 +107,14 @@ def column_values(by_kind: ByKind, keep: Callable[[str], bool] | None = None) ->
 def read_record_values(
     store: KnowledgeStore, base_iri: str, records: dict[str, list[str]]
 ) -> dict[str, RecordValues]:
-    """The values of every record in `records` (record IRIs by kind), by kind: one pass
-    over the triples about records."""
+    """The values of every record in `records` (record IRIs by kind), by kind: one read of
+    each record's triples."""
     found = {kind: RecordValues() for kind in records}
     in_kinds: dict[str, list[RecordValues]] = {}
     for kind, subjects in records.items():
         for subject in subjects:
             in_kinds.setdefault(subject, []).append(found[kind])
-    for subject, prop, term in _triples_about_records(store, base_iri):
+    for subject, prop, term in _triples_of(store, in_kinds, base_iri):
         targets = in_kinds.get(subject)
         if targets is None:
             continue
@@ -133,22 +133,23 @@ def _text_and_kind(term: Term) -> tuple[str, str]:
     return "", BLANK_KIND if isinstance(term, ox.BlankNode) else ""
 
 
-def _triples_about_records(store: KnowledgeStore, base_iri: str) -> Iterator[tuple[str, str, Term]]:
-    """(subject IRI, property IRI, object) of the triples whose subject is an IRI under
-    `{base}id/`, in every graph; on the embedded store, straight from its indexes."""
-    records = f"{base_iri}id/"
+def _triples_of(
+    store: KnowledgeStore, records: Iterable[str], base_iri: str
+) -> Iterator[tuple[str, str, Term]]:
+    """(subject IRI, property IRI, object) of the triples about `records`, in every graph:
+    on the embedded store, straight from its index by subject (the cost follows the
+    records, not the store); on another, the triples of every subject under `{base}id/`."""
     with _oxigraph_of(store) as oxigraph:
         if oxigraph is not None:
-            for quad in oxigraph.quads_for_pattern(None, None, None):
-                subject = quad.subject
-                if isinstance(subject, ox.NamedNode) and subject.value.startswith(records):
-                    yield subject.value, quad.predicate.value, quad.object
+            for record in records:
+                for quad in oxigraph.quads_for_pattern(ox.NamedNode(record), None, None):
+                    yield record, quad.predicate.value, quad.object
             return
-    query = f'SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{records}")) }}'
+    query = f'SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{base_iri}id/")) }}'
     for row in store.select(query):
-        record, prop = row["s"], row["p"]
-        if isinstance(record, ox.NamedNode) and isinstance(prop, ox.NamedNode):
-            yield record.value, prop.value, row["o"]
+        subject, prop = row["s"], row["p"]
+        if isinstance(subject, ox.NamedNode) and isinstance(prop, ox.NamedNode):
+            yield subject.value, prop.value, row["o"]
 
 
 def follow_path(store: KnowledgeStore, start: ByKind, steps: list[list[str]]) -> ByKind | None:
