@@ -167,9 +167,9 @@ def follow_path(store: KnowledgeStore, start: ByKind, steps: list[list[str]]) ->
             return None
         nodes = {node for record_nodes in starts.values() for node in record_nodes}
         for props in steps:
-            if levels and any(kind in TEXTLESS for v in levels[-1].values() for _, kind in v):
-                return None
-            if levels:
+            if levels:  # the nodes the previous step reached
+                if any(kind in TEXTLESS for v in levels[-1].values() for _, kind in v):
+                    return None
                 nodes = {text for v in levels[-1].values() for text, kind in v if kind == IRI_KIND}
             levels.append({node: _objects(oxigraph, node, props) for node in nodes})
     reached = levels[-1]  # by node: the values at the path's end
