@@ -10,8 +10,8 @@ from kb.sources.canonical_turtle import (
     NotCanonical,
     canonical_turtle,
     leading_comment,
-    write_atomically,
 )
+from kb.sources.durable_files import write_durably
 from kb.sources.rdf_files import InputError, parse_file
 
 
@@ -39,6 +39,6 @@ def run_format_command(args: argparse.Namespace) -> int:
         if check:
             print(f"{path}: not in canonical form", file=sys.stderr)
         else:
-            write_atomically(path, content)
+            write_durably(path, content)
             print(f"{path}: rewritten", file=sys.stderr)
     return 1 if check and outdated else 0

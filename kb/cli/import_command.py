@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kb.sources.canonical_turtle import write_atomically
 from kb.sources.csv_import import KINDS, FileProblem, convert, row_order
+from kb.sources.durable_files import write_durably
 from kb.sources.generated_data import generate, write_generated
 
 
@@ -46,7 +46,7 @@ def run_import_command(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         try:
-            write_atomically(out, content)
+            write_durably(out, content)
         except OSError as exc:
             print(f"{out}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return 2

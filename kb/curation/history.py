@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.curation.durable_files import append_durably, write_durably
+from kb.sources.durable_files import append_durably, write_durably
 
 log = logging.getLogger("kb.curation.history")
 

@@ -27,7 +27,7 @@ blocked by it):
    the whole knowledge base (`kb.validation.change_validation`);
 3. the history journal gets the change (write-ahead, fsynced: `kb.curation.history`);
 4. the record's file is rewritten in canonical Turtle (`kb.sources.canonical_turtle`),
-   durably (`kb.curation.durable_files`), then the journal's commit line;
+   durably (`kb.sources.durable_files`), then the journal's commit line;
 5. the live store commits the change (`EmbeddedStore.commit`: pages, /sparql, search).
 
 A new record goes to the data file holding the records of its kind (`docs/model.md`).
@@ -52,9 +52,9 @@ import pyoxigraph as ox
 
 from kb.config import CANONICAL_BASE_IRI, Settings
 from kb.curation.accounts import Account
-from kb.curation.durable_files import write_durably
 from kb.curation.history import Change, Journal, sha256_of
 from kb.sources.canonical_turtle import NotCanonical, canonical_turtle, leading_comment
+from kb.sources.durable_files import write_durably
 from kb.sources.rdf_files import parse_file
 from kb.store.changes import ChangeSet, TrialFailed
 

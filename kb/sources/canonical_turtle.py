@@ -37,9 +37,7 @@ atomically in canonical form, keeping its header.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -55,6 +53,7 @@ from kb.namespaces import (
     STANDARD_PREFIXES,
     XSD,
 )
+from kb.sources.durable_files import write_durably
 
 ID = f"{CANONICAL_BASE_IRI}id/"
 ONTOLOGY = f"{CANONICAL_BASE_IRI}ontology#"
@@ -336,20 +335,6 @@ def _block(
     return " ;\n".join(body) + " ."
 
 
-def write_atomically(target: Path, content: bytes) -> None:
-    """Write `content` to a temporary file beside `target`, then rename it into place."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_data_file(
     path: Path, triples: Iterable[ox.Triple | ox.Quad], base_iri: str = CANONICAL_BASE_IRI
 ) -> bytes:
@@ -359,5 +344,5 @@ def write_data_file(
     """
     header = leading_comment(path.read_bytes()) if path.exists() else ""
     content = canonical_turtle(triples, base_iri, header)
-    write_atomically(path, content)
+    write_durably(path, content)
     return content

@@ -36,8 +36,9 @@ import pyoxigraph as ox
 
 from kb.config import CANONICAL_BASE_IRI
 from kb.namespaces import DCTERMS, RDF, WIKIBASE
-from kb.sources.canonical_turtle import canonical_turtle, leading_comment, write_atomically
+from kb.sources.canonical_turtle import canonical_turtle, leading_comment
 from kb.sources.csv_import import KINDS, PREFIXES, FileProblem, read_rows, row_order
+from kb.sources.durable_files import write_durably
 
 ID = f"{CANONICAL_BASE_IRI}id/"
 ONTOLOGY = f"{CANONICAL_BASE_IRI}ontology#"
@@ -382,5 +383,5 @@ def write_generated(
             continue
         outcome.written.append(name)
         if not check:
-            write_atomically(target, content)
+            write_durably(target, content)
     return outcome

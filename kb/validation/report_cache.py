@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 from kb.config import Settings
+from kb.sources.durable_files import write_durably
 from kb.validation.report import ValidationReport
 
 log = logging.getLogger("kb.validation.report_cache")
@@ -55,14 +54,13 @@ def load_report(settings: Settings, key: str) -> ValidationReport | None:
 
 
 def save_report(settings: Settings, key: str, report: ValidationReport) -> None:
-    """Save atomically (temporary file, rename); keep the `KEEP` latest reports."""
+    """Save atomically (`write_durably`); keep the `KEEP` latest reports."""
     directory = _directory(settings)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(report, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / f"{key}.pickle")
+        write_durably(
+            directory / f"{key}.pickle", pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+        )
     except OSError as exc:
         log.warning("could not save the validation report in %s: %s", directory, exc)
         return
