@@ -215,7 +215,7 @@ def test_a_commit_shows_in_the_list_at_once() -> None:
     from kb.config import Settings
     from kb.store.changes import ChangeSet
     from kb.web.pages import Page
-    from kb.web.record_lists import cached_rows
+    from kb.web.record_lists import cached_rows, current_coverage
 
     settings = Settings(validate_on_start=False)
     kb = server.open_knowledge_base(settings)
@@ -223,6 +223,7 @@ def test_a_commit_shows_in_the_list_at_once() -> None:
     request = Request({**scope, "query_string": b""})
     page = Page(request, settings)
     before = {r.iri for r in cached_rows(kb, page, "authority")}
+    counted = {c.slug: c.recorded for c in current_coverage(kb)}
     new = ox.NamedNode(BASE + "id/authority/testville")
     graph = ox.NamedNode(BASE + "graph/authorities")
     kb.store.commit(  # type: ignore[attr-defined]
@@ -246,6 +247,10 @@ def test_a_commit_shows_in_the_list_at_once() -> None:
     after = {r.iri: r for r in cached_rows(kb, page, "authority")}
     assert set(after) == before | {new.value}
     assert after[new.value].name == "Testville"
+    # the coverage, counted once per state of the store too
+    assert {c.slug: c.recorded for c in current_coverage(kb)}["authorities"] == (
+        counted["authorities"] + 1
+    )
 
 
 def test_records_without_a_name_are_listed_by_the_records_they_link(client: TestClient) -> None:

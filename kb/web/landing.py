@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kb.publish.citation import dataset_citation
-from kb.publish.coverage import coverage
 from kb.web.context import KnowledgeBase
 from kb.web.europe_map import EuropeMap, load_europe_map
 from kb.web.pages import (
@@ -27,6 +26,7 @@ from kb.web.pages import (
     term_int,
     term_text,
 )
+from kb.web.record_lists import current_coverage
 from kb.web.record_view import DCTERMS, RDF, SKOS, View, describe, human_date, local_name
 
 router = APIRouter()
@@ -38,7 +38,7 @@ def coverage_rows(kb: KnowledgeBase, page: Page) -> list[dict[str, Any]]:
     """The coverage (kb.publish.coverage): each metric's live count next to the stated figures."""
     figures = stated_figures(kb, page)
     rows = []
-    for item in coverage(kb.store, kb.settings.base_iri):
+    for item in current_coverage(kb):
         stated = item.stated
         measure = local_name(stated.measure) if stated and stated.measure else ""
         rows.append(
