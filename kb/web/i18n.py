@@ -573,6 +573,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "facet_member": ("Takes part in the Alliance", "Participe à l’Alliance"),
     "facet_signed": ("Signed the Declaration", "A signé la Déclaration"),
     "facet_laureate": ("Dosta! laureate", "Lauréat du prix Dosta!"),
+    # punctuation: French puts a (non-breaking) space before a colon or a semicolon
+    "colon": (":", "\u00a0:"),
+    "semicolon": (";", "\u00a0;"),
     "yes": ("yes", "oui"),
     "no": ("no", "non"),
     "not_stated": ("not stated", "non précisé"),
