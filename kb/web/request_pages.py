@@ -130,13 +130,14 @@ HINTS = {
 
 @dataclass
 class FieldView:
-    """One field as the template draws it."""
+    """One field as a template draws it (the public forms, and the curators' form that
+    edits a request's proposal)."""
 
     name: str
     label: str
     control: str
-    required: bool
-    max_length: int
+    required: bool = False
+    max_length: int = 0
     value: str = ""
     values: list[str] = field(default_factory=list)
     options: list[tuple[str, str]] = field(default_factory=list)

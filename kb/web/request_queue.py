@@ -72,7 +72,7 @@ from kb.web.i18n import SEVERITY_WORDS
 from kb.web.pages import KB, Page, labels_of, property_label
 from kb.web.record_forms import curators_only
 from kb.web.record_view import local_name
-from kb.web.request_pages import error_message, request_store
+from kb.web.request_pages import FieldView, error_message, request_store
 
 router = APIRouter()
 
@@ -206,23 +206,9 @@ def review_json(page: Page, r: Review) -> dict[str, Any]:
 # -- the page's pieces ------------------------------------------------------------------------
 
 
-@dataclass
-class DraftField:
-    """One field of the form that edits a proposal."""
-
-    name: str
-    label: str
-    control: str
-    value: str = ""
-    values: list[str] = field(default_factory=list)
-    options: list[tuple[str, str]] = field(default_factory=list)
-    error: str = ""
-    hint: str = ""
-
-
 def draft_fields(
     kb: Any, page: Page, r: Review, options: FormOptions, errors: dict[str, str]
-) -> list[DraftField]:
+) -> list[FieldView]:
     kind = r.request.kind
     draft = r.proposal.draft
     fields = []
@@ -237,12 +223,12 @@ def draft_fields(
             if name in MULTILINE
             else "text"
         )
-        f = DraftField(
-            name,
-            page.t(f"rq_d_{name}"),
-            control,
-            value if isinstance(value, str) else "",
-            list(value) if isinstance(value, list) else [],
+        f = FieldView(
+            name=name,
+            label=page.t(f"rq_d_{name}"),
+            control=control,
+            value=value if isinstance(value, str) else "",
+            values=list(value) if isinstance(value, list) else [],
             error=errors.get(name, ""),
         )
         if name == "authority":
