@@ -7,6 +7,7 @@ the editor's assets are served from `/static/vendor/` (installed by `make web-as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import Request
@@ -41,10 +42,22 @@ def example_queries(queries_dir: Path, base_iri: str = CANONICAL_BASE_IRI) -> li
     """The `*.rq` files of a directory, with the title and description of their comment
     header (in English, and in French where `# title-fr:` / `# description-fr:` say).
 
-    The files are written with the canonical base IRI; it is replaced by `base_iri`.
+    The files are written with the canonical base IRI; it is replaced by `base_iri`. Read
+    again only when a file is added, removed or changed (the query editor and the guide
+    list them on every request).
     """
+    paths = sorted(queries_dir.glob("*.rq")) if queries_dir.is_dir() else []
+    stamps = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return list(read_example_queries(queries_dir, base_iri, stamps))
+
+
+@lru_cache(maxsize=8)
+def read_example_queries(
+    queries_dir: Path, base_iri: str, stamps: tuple[tuple[str, int, int], ...]
+) -> tuple[ExampleQuery, ...]:
+    """`example_queries`, read from the files (`stamps`: their names, times and sizes)."""
     out = []
-    for path in sorted(queries_dir.glob("*.rq")) if queries_dir.is_dir() else []:
+    for path in (queries_dir / name for name, _, _ in stamps):
         text = path.read_text(encoding="utf-8").replace(CANONICAL_BASE_IRI, base_iri)
         header: dict[str, str] = {}
         for line in text.splitlines():
@@ -63,7 +76,7 @@ def example_queries(queries_dir: Path, base_iri: str = CANONICAL_BASE_IRI) -> li
                 header.get("description-fr", ""),
             )
         )
-    return out
+    return tuple(out)
 
 
 #: The query editor's own words in French (YASGUI has no translations): its buttons,
