@@ -109,6 +109,14 @@ def test_pending_requests_are_listed_oldest_first_others_newest_first(tmp_path: 
     assert store.get(old).draft == {"name_en": "Old town"}
 
 
+def test_a_page_past_every_request_is_empty_however_far(tmp_path: Path) -> None:
+    """Found by the API fuzzer: an offset beyond SQLite's integers was a 500."""
+    store = RequestStore(tmp_path)
+    submit(store, "Only", 1.0)
+    assert store.of_status("pending", limit=10, offset=2**63) == []
+    assert store.of_status(None, limit=2**70, offset=0) != []
+
+
 def test_the_rate_limit_counts_per_client_in_a_sliding_window(tmp_path: Path) -> None:
     limit = SubmissionLimit(tmp_path, limit=2, window_s=60)
     assert limit.attempt("192.0.2.1", now=0.0) is None

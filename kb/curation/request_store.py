@@ -34,6 +34,8 @@ from typing import Any
 from kb.curation.state_database import StateDatabase
 
 STATUSES = ("pending", "accepted", "rejected")
+#: The largest integer SQLite stores (a LIMIT or OFFSET beyond it is an error).
+SQLITE_MAX_INTEGER = 2**63 - 1
 #: A request being accepted is claimed for this long: a second curator (or a retry after a
 #: crash) may take it over afterwards.
 CLAIM_S = 300.0
@@ -230,7 +232,9 @@ class RequestStore:
         self, status: str | None = "pending", limit: int = 1000, offset: int = 0
     ) -> list[PublicRequest]:
         """Requests of a status (None: all), pending ones oldest first, others newest first;
-        `limit` of them from the `offset`-th."""
+        `limit` of them from the `offset`-th (both cut to what SQLite's integers hold: an
+        offset past every request gives none)."""
+        limit, offset = (max(0, min(n, SQLITE_MAX_INTEGER)) for n in (limit, offset))
         with self.database.transaction() as db:
             self._purge(db, time.time())
             if status is None:
